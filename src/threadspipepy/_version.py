@@ -1,0 +1,3 @@
+"""The installed version of threadspipepy."""
+
+__version__ = "0.5.0"

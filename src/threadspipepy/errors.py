@@ -1,0 +1,215 @@
+"""The exception tree of threadspipepy and the mapping from Graph error envelopes to it.
+
+`ThreadsPipeError` is the root. Every error that came from Meta is a `ThreadsAPIError`
+carrying Meta's code, subcode, type, message, `fbtrace_id` and the HTTP status. Bad input is a
+`ValidationError` (also a `ValueError`), always raised before any request is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# Graph codes that mean "try again later" (Graph's error-handling guide; design.md §3).
+TRANSIENT_CODES: frozenset[int] = frozenset({1, 2, 4, 17, 32, 341, 613})
+RATE_LIMIT_CODES: frozenset[int] = frozenset({4, 17, 32, 341, 613})
+AUTH_CODES: frozenset[int] = frozenset({102, 190})
+# Auth subcodes that mean the token's time is up rather than that it is wrong.
+EXPIRED_SUBCODES: frozenset[int] = frozenset({463})
+DUPLICATE_POST_CODE = 506
+
+
+class ThreadsPipeError(Exception):
+    """Root of every exception this library raises on purpose."""
+
+
+class ValidationError(ThreadsPipeError, ValueError):
+    """Bad input, caught before any request was sent. `parameter` names the culprit."""
+
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class ThreadsConnectionError(ThreadsPipeError):
+    """The request never got an HTTP answer: refused, reset, dropped or timed out.
+
+    `request_sent` is False when the connection failed before the request went out, so
+    Meta cannot have acted on it; True when it may have (a read timeout, a dropped answer).
+    """
+
+    def __init__(self, message: str, *, request_sent: bool = True) -> None:
+        super().__init__(message)
+        self.request_sent = request_sent
+
+
+class ThreadsAPIError(ThreadsPipeError):
+    """Meta answered with an error (or with something that is not JSON at all)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        subcode: int | None = None,
+        type: str | None = None,  # Meta's own field name
+        fbtrace_id: str | None = None,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.subcode = subcode
+        self.type = type
+        self.fbtrace_id = fbtrace_id
+        self.status_code = status_code
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        details = [
+            f"{name}={value}"
+            for name, value in (
+                ("code", self.code),
+                ("subcode", self.subcode),
+                ("status", self.status_code),
+                ("fbtrace_id", self.fbtrace_id),
+            )
+            if value is not None
+        ]
+        return f"{self.message} ({', '.join(details)})" if details else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as it goes into a result dict: Meta's fields plus status and kind."""
+        return {
+            "message": self.message,
+            "type": self.type,
+            "code": self.code,
+            "error_subcode": self.subcode,
+            "fbtrace_id": self.fbtrace_id,
+            "status_code": self.status_code,
+            "error_class": type(self).__name__,
+        }
+
+
+class AuthenticationError(ThreadsAPIError):
+    """The access token is invalid, revoked or (see the subclass) expired."""
+
+
+class TokenExpiredError(AuthenticationError):
+    """The token's time is up: refresh a long-lived token before it expires, or sign in again."""
+
+
+class PermissionDeniedError(ThreadsAPIError):
+    """The app or user lacks a permission (scope) this call needs."""
+
+
+class RateLimitError(ThreadsAPIError):
+    """Throttled by Meta or over a publishing quota. `retry_after` is in seconds, if known."""
+
+
+class DuplicatePostError(ThreadsAPIError):
+    """Meta refused the post as a duplicate (code 506)."""
+
+
+class MediaProcessingError(ThreadsAPIError):
+    """A container ended in ERROR or EXPIRED, or did not finish in time."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        container_id: str | None = None,
+        status: str | None = None,
+        error_message: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.container_id = container_id
+        self.status = status
+        self.error_message = error_message
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out.update(
+            container_id=self.container_id,
+            status=self.status,
+            container_error_message=self.error_message,
+        )
+        return out
+
+
+class NotFoundError(ThreadsAPIError):
+    """The object (post, container, user) does not exist or cannot be seen."""
+
+
+class ServerError(ThreadsAPIError):
+    """Meta failed on its side (5xx, codes 1 and 2, or a body that is not JSON)."""
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def error_from_envelope(
+    body: Mapping[str, Any] | None,
+    status_code: int | None,
+    *,
+    retry_after: float | None = None,
+) -> ThreadsAPIError:
+    """Turn a Graph error envelope (`{"error": {...}}`) and the HTTP status into an exception.
+
+    The other shapes some endpoints use (`{"error_message", "error_code"}` and
+    `{"error_type", "code", "error_message"}`) are read too.
+    """
+    raw: Mapping[str, Any] = {}
+    if body is not None:
+        inner = body.get("error")
+        raw = inner if isinstance(inner, Mapping) else body
+    message = str(
+        raw.get("message")
+        or raw.get("error_message")
+        or raw.get("error_user_msg")
+        or (f"HTTP {status_code}" if status_code else "Unknown error")
+    )
+    code = _as_int(raw.get("code", raw.get("error_code")))
+    subcode = _as_int(raw.get("error_subcode"))
+    fields: dict[str, Any] = {
+        "code": code,
+        "subcode": subcode,
+        "type": raw.get("type") or raw.get("error_type"),
+        "fbtrace_id": raw.get("fbtrace_id"),
+        "status_code": status_code,
+        "retry_after": retry_after,
+    }
+    return _error_class(code, subcode, status_code, message)(message, **fields)
+
+
+def _error_class(
+    code: int | None, subcode: int | None, status_code: int | None, message: str
+) -> type[ThreadsAPIError]:
+    if code in AUTH_CODES:
+        expired = subcode in EXPIRED_SUBCODES or "expired" in message.lower()
+        return TokenExpiredError if expired else AuthenticationError
+    if code in RATE_LIMIT_CODES or status_code == 429:
+        return RateLimitError
+    if code == 10 or (code is not None and 200 <= code <= 299):
+        return PermissionDeniedError
+    if code == DUPLICATE_POST_CODE:
+        return DuplicatePostError
+    if status_code == 404 or (code == 100 and subcode == 33):
+        return NotFoundError
+    if code in TRANSIENT_CODES or (status_code is not None and status_code >= 500):
+        return ServerError
+    return ThreadsAPIError
+
+
+def is_transient(error: ThreadsAPIError) -> bool:
+    """Whether the same request may succeed if sent again a little later."""
+    if error.code in TRANSIENT_CODES:
+        return True
+    status = error.status_code
+    return status is not None and (status == 429 or status >= 500)
