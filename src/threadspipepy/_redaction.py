@@ -33,8 +33,8 @@ _NAMES = "|".join(sorted((re.escape(n) for n in SECRET_NAMES), key=len, reverse=
 _PAIR = re.compile(rf"(?i)(?<![A-Za-z0-9_])({_NAMES})=([^&#\s'\"]+)")
 # "name": "value" in JSON and Python reprs.
 _JSON = re.compile(rf"(?i)([\"']({_NAMES})[\"']\s*:\s*[\"'])([^\"']*)([\"'])")
-# Authorization headers in free text: "Bearer xyz", "token xyz".
-_BEARER = re.compile(r"(?i)\b(bearer|token)\s+([A-Za-z0-9._~+/=|\-]{6,})")
+# Authorization header values in free text: "Bearer xyz".
+_BEARER = re.compile(r"(?i)\b(bearer)\s+([A-Za-z0-9._~+/=|\-]{6,})")
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
