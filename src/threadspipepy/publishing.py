@@ -134,15 +134,19 @@ class Publisher:
     def _recover_media_id(
         self, container_id: str, expected_text: str | None, cause: Exception
     ) -> str:
-        """The publish landed but its answer was lost: find the new post among the newest."""
-        body = self.graph.get(
-            path_of(self.user_id, "threads"),
-            {"fields": "id,text,timestamp", "limit": RECOVERY_PAGE_SIZE},
-        )
-        for post in body.get("data") or []:
-            if expected_text is not None and post.get("text") == expected_text:
-                self.log.info("Container %s was published as %s", container_id, post.get("id"))
-                return str(post["id"])
+        """The publish landed but its answer was lost: find the new post among the newest.
+
+        Top-level posts are listed under /threads and replies under /replies, so both are read.
+        """
+        for edge in ("threads", "replies"):
+            body = self.graph.get(
+                path_of(self.user_id, edge),
+                {"fields": "id,text,timestamp", "limit": RECOVERY_PAGE_SIZE},
+            )
+            for post in body.get("data") or []:
+                if expected_text is not None and post.get("text") == expected_text:
+                    self.log.info("Container %s was published as %s", container_id, post["id"])
+                    return str(post["id"])
         raise ThreadsAPIError(
             f"Container {container_id} is PUBLISHED but its post id could not be read back; "
             "it was not published again. Check the account's newest posts.",

@@ -201,3 +201,14 @@ def test_base_url_comes_from_the_environment(
     # An argument still wins over the environment.
     tp2 = ThreadsPipe(sandbox.user_id, sandbox.access_token, threads_base_url="http://127.0.0.1:9")
     assert "127.0.0.1:9" in repr(tp2)
+
+
+def test_a_reply_whose_publish_answer_was_lost_is_found_among_replies(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe
+) -> None:
+    root = tp.pipe("Root post")["data"]["media_ids"][0]
+    sandbox.fail("POST", PUBLISH, status=500, after=True)
+    result = tp.pipe("A reply", reply_to_id=root)
+    assert result.ok, result
+    assert sandbox.publish_attempts == 2  # one for the root, one for the reply
+    assert result["data"]["media_ids"] == [sandbox.posts[-1]["id"]]

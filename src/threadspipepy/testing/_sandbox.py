@@ -1,0 +1,288 @@
+"""ThreadsSandbox: the public face of the offline Threads + GitHub stand-in."""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+from collections.abc import Mapping
+from fnmatch import fnmatchcase
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from ._faults import Fault, FaultRegistry
+from ._records import Account, RecordedRequest
+from ._server import Dispatcher, SandboxHTTPServer
+from ._state import SandboxState
+
+if TYPE_CHECKING:  # the library imports nothing from here at runtime, and vice versa
+    from threadspipepy.threadspipe import ThreadsPipe
+
+
+class ThreadsSandbox:
+    """A local HTTP server that behaves like graph.threads.net, api.github.com and a raw host.
+
+    ``with ThreadsSandbox() as sb: tp = sb.client()`` gives a ThreadsPipe wired to it.
+    """
+
+    def __init__(self, processing_delays: Mapping[str, float] | None = None) -> None:
+        self._state = SandboxState(dict(processing_delays) if processing_delays else None)
+        self._faults = FaultRegistry()
+        self._dispatcher = Dispatcher(self._state, self._faults)
+        self._server: SandboxHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._url: str | None = None
+
+    # lifecycle ---------------------------------------------------------------------------
+    def start(self) -> ThreadsSandbox:
+        if self._server is not None:
+            return self
+        server = SandboxHTTPServer(self._dispatcher)
+        port = int(server.server_address[1])
+        self._url = f"http://127.0.0.1:{port}"
+        with self._state.lock:
+            self._state.port = port
+            self._state.base_url = self._url
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.01},  # stop() waits at most one interval
+            name=f"threads-sandbox-{port}",
+            daemon=True,
+        )
+        self._server = server
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> ThreadsSandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # addresses and credentials -----------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The Graph base URL (``http://127.0.0.1:PORT``); versioned paths add ``/v1.0``."""
+        if self._url is None:
+            raise RuntimeError("the sandbox is not started: call start() or use `with`")
+        return self._url
+
+    @property
+    def github_url(self) -> str:
+        return f"{self.url}/github"
+
+    @property
+    def raw_url(self) -> str:
+        return f"{self.url}/raw"
+
+    @property
+    def default_account(self) -> Account:
+        return self._state.account(None).account
+
+    @property
+    def user_id(self) -> str:
+        return self.default_account.user_id
+
+    @property
+    def access_token(self) -> str:
+        return self.default_account.access_token
+
+    @property
+    def gh_token(self) -> str:
+        return self._state.gh_token
+
+    @property
+    def gh_username(self) -> str:
+        return self._state.gh_username
+
+    @property
+    def gh_repo_name(self) -> str:
+        return self._state.gh_repo_name
+
+    def client(self, **options: Any) -> ThreadsPipe:
+        """A ThreadsPipe pointed at this sandbox with the default account; options override."""
+        from threadspipepy.threadspipe import ThreadsPipe  # lazy: keeps the sandbox standalone
+
+        kwargs: dict[str, Any] = {
+            "user_id": self.user_id,
+            "access_token": self.access_token,
+            "gh_bearer_token": self.gh_token,
+            "gh_username": self.gh_username,
+            "gh_repo_name": self.gh_repo_name,
+            "threads_base_url": self.url,
+            "gh_base_url": self.github_url,
+        }
+        kwargs.update(options)
+        return ThreadsPipe(**kwargs)
+
+    # accounts, quotas, clock -------------------------------------------------------------
+    def add_account(
+        self,
+        user_id: str | None = None,
+        access_token: str | None = None,
+        username: str | None = None,
+        *,
+        quota_total: int = 250,
+        reply_quota_total: int = 1000,
+        delete_quota_total: int = 100,
+        geo_gating_eligible: bool = True,
+    ) -> Account:
+        return self._state.add_account(
+            user_id,
+            access_token,
+            username,
+            quota_total=quota_total,
+            reply_quota_total=reply_quota_total,
+            delete_quota_total=delete_quota_total,
+            geo_gating_eligible=geo_gating_eligible,
+        )
+
+    def set_quota_usage(
+        self, user_id: str | None = None, *, posts: int | None = None, replies: int | None = None
+    ) -> None:
+        """Set the rolling-24 h usage (stamped now, so it rolls off 86400 clock seconds later)."""
+        self._state.set_usage(user_id, posts, replies)
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox clock forward (processing delays, 24 h expiry, quota windows)."""
+        self._state.advance(seconds)
+
+    def now(self) -> float:
+        """The sandbox clock: time.monotonic() plus everything advance() added."""
+        return self._state.now()
+
+    # containers and posts ----------------------------------------------------------------
+    @property
+    def containers(self) -> list[dict[str, Any]]:
+        with self._state.lock:
+            return [self._state.container_snapshot(c) for c in self._state.containers.values()]
+
+    def container(self, container_id: str) -> dict[str, Any]:
+        with self._state.lock:
+            return self._state.container_snapshot(self._state.containers[container_id])
+
+    def fail_container(
+        self, container_id: str, status: str = "ERROR", error_message: str = "UNKNOWN"
+    ) -> None:
+        """Force a container into ERROR (with error_message) or EXPIRED."""
+        self._state.fail_container(container_id, status, error_message)
+
+    def fail_next_container(
+        self,
+        status: str = "ERROR",
+        error_message: str = "FAILED_DOWNLOADING_VIDEO",
+        media_type: str | None = None,
+    ) -> None:
+        """The next container created (of media_type, if given) ends in `status` when processed."""
+        self._state.fail_next(status, error_message, media_type)
+
+    @property
+    def posts(self) -> list[dict[str, Any]]:
+        with self._state.lock:
+            state = self._state
+            return [state.post_snapshot(state.media[pid]) for pid in state.post_order]
+
+    @property
+    def publish_attempts(self) -> int:
+        with self._state.lock:
+            return self._state.publish_attempts
+
+    # static files and GitHub -------------------------------------------------------------
+    def host_file(self, path: str, data: bytes, content_type: str | None = None) -> str:
+        """Serve `data` at ``{url}/media/{path}`` (for media URLs in tests); returns the URL."""
+        path = path.lstrip("/")
+        kind = content_type or mimetypes.guess_type(path)[0] or "application/octet-stream"
+        with self._state.lock:
+            self._state.hosted[path] = (bytes(data), kind)
+        return f"{self.url}/media/{quote(path)}"
+
+    @property
+    def github_files(self) -> dict[str, bytes]:
+        """Path -> bytes of the files now in the default fake repository."""
+        with self._state.lock:
+            key = (self._state.gh_username, self._state.gh_repo_name)
+            return dict(self._state.repos[key])
+
+    # request log -------------------------------------------------------------------------
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._state.lock:
+            return [entry for _, entry in sorted(self._state.log, key=lambda item: item[0])]
+
+    def requests_to(
+        self, method: str | None = None, path: str | None = None
+    ) -> list[RecordedRequest]:
+        """Logged requests whose method matches and whose path matches the fnmatch glob."""
+        return [
+            r
+            for r in self.requests
+            if (method in (None, "*") or r.method == str(method).upper())
+            and (path is None or fnmatchcase(r.path, path))
+        ]
+
+    def clear_requests(self) -> None:
+        with self._state.lock:
+            self._state.log.clear()
+
+    # fault injection ---------------------------------------------------------------------
+    def fail(
+        self,
+        method: str,
+        path: str,
+        status: int = 500,
+        *,
+        times: int = 1,
+        html: bool = False,
+        after: bool = False,
+    ) -> None:
+        """Answer the next `times` matching requests with a server error (Graph envelope or,
+        with html=True, a proxy's HTML page). after=True processes the request first."""
+        self._faults.add(Fault("fail", method, path, times, after=after, status=status, html=html))
+
+    def rate_limit(
+        self,
+        method: str,
+        path: str,
+        *,
+        retry_after: float | None = None,
+        code: int = 4,
+        status: int = 429,
+        times: int = 1,
+    ) -> None:
+        """Answer with Graph's rate-limit envelope (code 4/17/32/613), plus Retry-After."""
+        self._faults.add(
+            Fault(
+                "rate_limit", method, path, times, status=status, retry_after=retry_after, code=code
+            )
+        )
+
+    def drop(self, method: str, path: str, *, times: int = 1, after: bool = False) -> None:
+        """Close the connection without any HTTP response."""
+        self._faults.add(Fault("drop", method, path, times, after=after))
+
+    def delay(self, method: str, path: str, seconds: float, *, times: int = 1) -> None:
+        """Sleep `seconds` of real time before answering normally."""
+        self._faults.add(Fault("delay", method, path, times, seconds=seconds))
+
+    def clear_faults(self) -> None:
+        """Forget every fault not yet used."""
+        self._faults.clear()
