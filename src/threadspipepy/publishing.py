@@ -8,7 +8,8 @@ only a container that is still unpublished gets a second publish.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,9 @@ from .errors import (
     ServerError,
     ThreadsAPIError,
     ThreadsConnectionError,
+    ThreadsPipeError,
 )
+from .planning import PlannedMedia, PlannedPost
 
 FINISHED = "FINISHED"
 IN_PROGRESS = "IN_PROGRESS"
@@ -32,6 +35,12 @@ FIRST_POLL_PAUSE = 0.5
 MAX_PUBLISH_ATTEMPTS = 3
 # How many of the newest posts are searched for a post whose publish answer was lost.
 RECOVERY_PAGE_SIZE = 10
+# Carousel items created and awaited at once: fast, yet gentle on the app's call budget.
+MAX_PARALLEL_ITEMS = 8
+# A container Meta lost (24/4279009) or whose children went bad (4279004) is rebuilt this often.
+MAX_RECREATIONS = 2
+CONTAINER_LOST = (24, 4279009)
+CHILDREN_INVALID_SUBCODE = 4279004
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,7 @@ class Publisher:
             return
         deadline = self.clock() + policy.timeout
         pauses = poll_pauses(policy.max_pause)
+        first_wait = True
         while True:
             body = self.status(container_id)
             status = str(body.get("status", ""))
@@ -90,6 +100,11 @@ class Publisher:
                 return
             if status in (ERROR, EXPIRED):
                 raise _processing_error(container_id, label, status, body.get("error_message"))
+            if status == IN_PROGRESS and first_wait:
+                self.log.info(
+                    "%s: waiting for Threads to process container %s", label, container_id
+                )
+                first_wait = False
             pause = min(next(pauses), max(deadline - self.clock(), 0.0))
             if pause <= 0:
                 raise MediaProcessingError(
@@ -177,3 +192,144 @@ def _processing_error(
         status=status,
         error_message=str(error_message) if error_message else None,
     )
+
+
+@dataclass(frozen=True)
+class ChainWaits:
+    """Wait policies for post containers and for carousel items."""
+
+    post: WaitPolicy
+    item: WaitPolicy
+
+
+@dataclass(frozen=True)
+class PublishedPost:
+    """A post of the chain that is live on Threads."""
+
+    index: int
+    id: str
+    text: str | None
+    media: tuple[str, ...]
+    reply_to_id: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "media": list(self.media),
+            "reply_to_id": self.reply_to_id,
+        }
+
+
+@dataclass(frozen=True)
+class ChainOutcome:
+    """What a chain run published, and the error that stopped it (None when complete)."""
+
+    published: tuple[PublishedPost, ...]
+    error: ThreadsPipeError | None = None
+    failed_index: int | None = None
+
+
+def item_params(media: PlannedMedia) -> dict[str, Any]:
+    """Creation parameters of one carousel item."""
+    return {
+        "media_type": media.kind,
+        _url_field(media): media.url,
+        "is_carousel_item": True,
+        "alt_text": media.alt_text,
+    }
+
+
+def post_params(
+    post: PlannedPost, reply_to_id: str | None, children: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Creation parameters of a post container: text, single media or carousel."""
+    params: dict[str, Any] = {"media_type": post.media_type, **post.options}
+    if post.text is not None:
+        params["text"] = post.text
+    if reply_to_id is not None:
+        params["reply_to_id"] = reply_to_id
+    if len(post.media) == 1:
+        media = post.media[0]
+        params[_url_field(media)] = media.url
+        params["alt_text"] = media.alt_text
+    elif children:
+        params["children"] = ",".join(children)
+    return params
+
+
+def _url_field(media: PlannedMedia) -> str:
+    return "video_url" if media.kind == "VIDEO" else "image_url"
+
+
+class ChainPublisher:
+    """Publishes planned posts in order, each replying to the one before."""
+
+    def __init__(self, publisher: Publisher, waits: ChainWaits, total: int) -> None:
+        self.publisher = publisher
+        self.waits = waits
+        self.total = total
+
+    def run(self, posts: Sequence[PlannedPost], reply_to_id: str | None) -> ChainOutcome:
+        published: list[PublishedPost] = []
+        previous = reply_to_id
+        for post in posts:
+            try:
+                media_id = self.publish_one(post, previous)
+            except ThreadsPipeError as exc:
+                return ChainOutcome(tuple(published), exc, post.index)
+            published.append(
+                PublishedPost(
+                    post.index, media_id, post.text, tuple(m.url for m in post.media), previous
+                )
+            )
+            self.publisher.log.info(
+                "Published part %d/%d as %s", post.index + 1, self.total, media_id
+            )
+            previous = media_id
+        return ChainOutcome(tuple(published))
+
+    def publish_one(self, post: PlannedPost, reply_to_id: str | None) -> str:
+        """Build, wait for and publish one post; rebuild it if Meta lost the container."""
+        label = f"Part {post.index + 1}/{self.total}"
+        for rebuild in range(MAX_RECREATIONS + 1):
+            container_id = self.build(post, reply_to_id, label)
+            try:
+                return self.publisher.publish(container_id, post.text)
+            except ThreadsAPIError as exc:
+                if not _container_gone(exc) or rebuild == MAX_RECREATIONS:
+                    raise
+                self.publisher.log.warning(
+                    "%s: Threads lost container %s (code %s/%s); building it again",
+                    label,
+                    container_id,
+                    exc.code,
+                    exc.subcode,
+                )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def build(self, post: PlannedPost, reply_to_id: str | None, label: str) -> str:
+        """Create the post's containers (items in parallel) and wait until it is FINISHED."""
+        children = self.build_items(post, label) if len(post.media) > 1 else []
+        container_id = self.publisher.create_container(post_params(post, reply_to_id, children))
+        self.publisher.wait_until_finished(container_id, self.waits.post, label)
+        return container_id
+
+    def build_items(self, post: PlannedPost, label: str) -> list[str]:
+        def one(media: PlannedMedia) -> str:
+            item_label = f"{label}, file {media.index} ({media.url})"
+            container_id = self.publisher.create_container(item_params(media))
+            self.publisher.wait_until_finished(container_id, self.waits.item, item_label)
+            return container_id
+
+        workers = min(MAX_PARALLEL_ITEMS, len(post.media))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="threadspipepy") as pool:
+            futures = [pool.submit(one, media) for media in post.media]
+        errors = [f.exception() for f in futures if f.exception() is not None]
+        if errors:
+            raise errors[0]  # type: ignore[misc]
+        return [f.result() for f in futures]
+
+
+def _container_gone(exc: ThreadsAPIError) -> bool:
+    return (exc.code, exc.subcode) == CONTAINER_LOST or exc.subcode == CHILDREN_INVALID_SUBCODE

@@ -16,12 +16,14 @@ from typing import Any, ClassVar
 
 import requests
 
+from . import media as media_mod
 from . import quota as quota_mod
-from . import results, validation
+from . import results, splitting, validation
 from ._log import logger_for
+from ._pipe import DRY_RUN_MESSAGE, NOT_ELIGIBLE_MESSAGE, PipeRequest, build_plan, chain_result
 from ._redaction import Redactor
 from ._retry import RetryPolicy
-from ._transport import Endpoint, GraphClient
+from ._transport import Endpoint, GraphClient, path_of
 from .config import (
     DEFAULT_GITHUB_BASE_URL,
     DEFAULT_THREADS_BASE_URL,
@@ -30,14 +32,10 @@ from .config import (
     ClientConfig,
     resolve_base_url,
 )
-from .errors import RateLimitError, ThreadsPipeError, ValidationError
-from .publishing import Publisher, WaitPolicy
+from .errors import ThreadsPipeError, ValidationError
+from .planning import ChainPlan, PlannedPost
+from .publishing import ChainPublisher, ChainWaits, Publisher, WaitPolicy
 from .results import Result
-
-SUCCESS_MESSAGE = "Post piped to Instagram Threads successfully!"
-NOT_ELIGIBLE_MESSAGE = (
-    "You are attempting to send a geo-gated content but you are not eligible for geo-gating"
-)
 
 # Variables `from_env` reads, and the constructor option each one fills.
 ENV_VARIABLES: dict[str, str] = {
@@ -293,68 +291,104 @@ class ThreadsPipe:
         text_attachment: Mapping[str, Any] | None = None,
         dry_run: bool = False,
     ) -> Result:
-        """Publish `post` on Threads and return a 0.4.5-shaped result dict.
+        """Split `post` and `files` into a Threads chain and publish it, exactly once.
 
-        This version publishes one text post of up to 500 characters (as Threads counts
-        them), optionally as a reply, a quote, with a link attachment, a reply control, a
-        topic tag, a location or geo-gating. Arguments are checked before any request.
+        Text of any length is cut on paragraph, sentence and word boundaries; files (media
+        URLs) go in carousels of up to 20; part i+1 replies to part i. Every argument is
+        checked before the first request. `dry_run=True` returns the plan and sends nothing.
         """
-        _reject_unsupported(
-            files=files,
+        request = PipeRequest(
+            post=post,
+            files=list(files or []),
             file_captions=file_captions,
             tags=tags,
+            reply_to_id=reply_to_id,
+            who_can_reply=who_can_reply,
+            chained_post=chained_post,
+            persist_tags_multipost=persist_tags_multipost,
+            allowed_country_codes=allowed_country_codes,
+            link_attachments=link_attachments,
+            quote_post_id=quote_post_id,
+            persist_quoted_post=persist_quoted_post,
+            topic_tag=topic_tag,
             poll=poll,
             spoilers=spoilers,
             spoiler_media=spoiler_media,
             gif=gif,
+            location_id=location_id,
+            enable_reply_approvals=enable_reply_approvals,
             text_attachment=text_attachment,
-            dry_run=dry_run,
         )
-        if post is not None and not isinstance(post, str):
-            raise ValidationError(
-                f"post must be a string, got {type(post).__name__}.", parameter="post"
-            )
-        text = (post or "").strip()
-        if not text:
-            raise ValidationError(
-                "Either text or at least 1 media (image or video) or both must be provided.",
-                parameter="post",
-            )
-        link = (
-            validation.http_url(link_attachments[0], "link_attachments[0]")
-            if link_attachments and link_attachments[0]
-            else None
-        )
-        validation.post_text(text, link)
-        params: dict[str, Any] = {
-            "media_type": "TEXT",
-            "text": text,
-            "reply_to_id": validation.require_id(reply_to_id, "reply_to_id")
-            if reply_to_id is not None
-            else None,
-            "reply_control": validation.reply_control(who_can_reply),
-            "allowlisted_country_codes": validation.country_codes(allowed_country_codes),
-            "link_attachment": link,
-            "quote_post_id": validation.require_id(quote_post_id, "quote_post_id")
-            if quote_post_id is not None
-            else None,
-            "topic_tag": validation.topic_tag(topic_tag),
-            "location_id": validation.require_id(location_id, "location_id")
-            if location_id is not None
-            else None,
-            "enable_reply_approvals": True if enable_reply_approvals else None,
-        }
-        return self._deliver(self._publish_single(params))
-
-    def _publish_single(self, params: dict[str, Any]) -> Result:
         config = self._config
-        publisher = Publisher(
-            self._graph, config.user_id, sleep=self._sleep, clock=self._clock, log=self._log
+        if tags and not (config.handle_hashtags or config.auto_handle_hashtags):
+            self._log.warning(
+                "tags= is ignored: handle_hashtags and auto_handle_hashtags are both off, so "
+                "the text is posted as written"
+            )
+        probe = None if dry_run else media_mod.head_probe(self._graph.session, config.timeout)
+        plan = build_plan(request, config, probe)
+        if dry_run:
+            return self._deliver(
+                results.success(
+                    DRY_RUN_MESSAGE,
+                    {
+                        "dry_run": True,
+                        "media_ids": [],
+                        "posts": [p.to_dict() for p in plan.posts],
+                        "plan": plan.to_dict(),
+                    },
+                )
+            )
+        return self._deliver(self._publish_plan(plan))
+
+    def resume_pipe(self, error_result: Mapping[str, Any]) -> Result:
+        """Publish what a partly published chain left, continuing it; nothing twice."""
+        data = error_result.get("data") if isinstance(error_result, Mapping) else None
+        remaining = data.get("remaining") if isinstance(data, Mapping) else None
+        if not isinstance(data, Mapping) or not remaining:
+            raise ValidationError(
+                "resume_pipe() takes the error result of a pipe() call that stopped part way "
+                "(its data lists 'remaining' posts); this result has nothing left to publish.",
+                parameter="error_result",
+            )
+        try:
+            posts = tuple(PlannedPost.from_dict(d) for d in remaining)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValidationError(
+                f"error_result['data']['remaining'] is not a plan pipe() wrote ({exc}).",
+                parameter="error_result",
+            ) from None
+        plan = ChainPlan(posts=posts, reply_to_id=data.get("next_reply_to_id"))
+        before = [dict(p) for p in data.get("posts") or []]
+        return self._deliver(
+            self._publish_plan(plan, total=int(data.get("total") or len(posts)), before=before)
         )
-        is_reply = params.get("reply_to_id") is not None
+
+    def split_post(self, post: str, tags: Sequence[str] | None = None) -> list[str]:
+        """The parts `pipe()` would post for this text, with this client's hashtag settings."""
+        config = self._config
+        return splitting.split_post(
+            post.strip(),
+            splitting.normalize_tags(tags or []),
+            handle_hashtags=config.handle_hashtags,
+            auto_handle_hashtags=config.auto_handle_hashtags,
+        )
+
+    __split_post__ = split_post  # 0.4.5's name, used by its tests
+
+    def _publish_plan(
+        self,
+        plan: ChainPlan,
+        *,
+        total: int | None = None,
+        before: list[dict[str, Any]] | None = None,
+    ) -> Result:
+        """Geo check and quota once, then the chain; the result lists what went out."""
+        config = self._config
+        before = before or []
         step = "Could not check the publishing quota"
         try:
-            if params.get("allowlisted_country_codes"):
+            if any(p.options.get("allowlisted_country_codes") for p in plan.posts):
                 step = "Could not get geogating eligibility from Threads"
                 eligibility = self._graph.get("me", {"fields": "id,is_eligible_for_geo_gating"})
                 if eligibility.get("is_eligible_for_geo_gating") is not True:
@@ -364,37 +398,87 @@ class ThreadsPipe:
                     )
             if config.check_rate_limit_before_post or config.wait_on_rate_limit:
                 step = "Rate limit exceeded!"
+                posts, replies = plan.quota_needs()
                 quota_mod.ensure_room(
                     lambda: quota_mod.read_quota(self._graph, config.user_id),
-                    posts=0 if is_reply else 1,
-                    replies=1 if is_reply else 0,
+                    posts=posts,
+                    replies=replies,
                     wait=config.wait_on_rate_limit,
                     max_wait=config.max_rate_limit_wait,
                     sleep=self._sleep,
                     clock=self._clock,
                     log=self._log,
                 )
-            step = "Could not publish post"
-            policy = WaitPolicy(
-                enabled=config.wait_before_post_publish,
-                max_pause=config.post_publish_wait_time,
-                timeout=config.container_timeout,
-            )
-            media_id = publisher.publish_post(params, policy, label="Post 1/1")
-        except RateLimitError as exc:
-            self._log.error("%s %s", step, exc)
-            return results.failure(step, exc)
         except ThreadsPipeError as exc:
             self._log.error("%s: %s", step, exc)
             return results.failure(step, exc)
-        self._log.info("Published post 1/1 as %s", media_id)
-        post = {
-            "id": media_id,
-            "text": params["text"],
-            "media": [],
-            "reply_to_id": params.get("reply_to_id"),
-        }
-        return results.success(SUCCESS_MESSAGE, {"media_ids": [media_id], "posts": [post]})
+        total = total or len(plan.posts)
+        outcome = ChainPublisher(self._publisher(), self._waits(), total).run(
+            plan.posts, plan.reply_to_id
+        )
+        return chain_result(plan, outcome, total, before, self._log)
+
+    # -- single calls: repost, delete, containers ---------------------------------------------
+    def repost_post(self, post_id: str | int) -> Result:
+        """Repost a post: `{'info': 'success', 'data': {'id': repost id}, ...}`."""
+        node = validation.require_id(post_id, "post_id")
+        try:
+            body = self._graph.post(path_of(node, "repost"))
+        except ThreadsPipeError as exc:
+            return self._deliver(results.failure("Could not repost post", exc))
+        return self._deliver(results.success("Post reposted successfully", body))
+
+    def delete_post(self, post_id: str | int) -> Result:
+        """Delete one of your posts: `{'success': True, 'deleted_id': ...}` (100 per 24 h)."""
+        node = validation.require_id(post_id, "post_id")
+        return self._graph_call(lambda: self._graph.request("DELETE", path_of(node)))
+
+    def create_container(
+        self,
+        media_type: str,
+        text: str | None = None,
+        image_url: str | None = None,
+        video_url: str | None = None,
+        **params: Any,
+    ) -> Result:
+        """Create one container as given (`{'id': container id}`); the low-level step."""
+        if media_type not in ("TEXT", "IMAGE", "VIDEO", "CAROUSEL"):
+            raise ValidationError(
+                "media_type must be TEXT, IMAGE, VIDEO or CAROUSEL.", parameter="media_type"
+            )
+        fields = {"media_type": media_type, "text": text, "image_url": image_url}
+        fields.update(video_url=video_url, **params)
+        return self._graph_call(lambda: {"id": self._publisher().create_container(fields)})
+
+    def container_status(self, container_id: str | int) -> Result:
+        """A container's `id`, `status` and `error_message`."""
+        node = validation.require_id(container_id, "container_id")
+        return self._graph_call(lambda: self._publisher().status(node))
+
+    def publish_container(self, container_id: str | int) -> Result:
+        """Publish a FINISHED container (`{'id': media id}`), never twice."""
+        node = validation.require_id(container_id, "container_id")
+        return self._graph_call(lambda: {"id": self._publisher().publish(node)})
+
+    def _publisher(self) -> Publisher:
+        return Publisher(
+            self._graph, self._config.user_id, sleep=self._sleep, clock=self._clock, log=self._log
+        )
+
+    def _waits(self) -> ChainWaits:
+        config = self._config
+        return ChainWaits(
+            post=WaitPolicy(
+                config.wait_before_post_publish,
+                config.post_publish_wait_time,
+                config.container_timeout,
+            ),
+            item=WaitPolicy(
+                config.wait_before_media_item_publish,
+                config.media_item_publish_wait_time,
+                config.container_timeout,
+            ),
+        )
 
     # -- quota ------------------------------------------------------------------------------
     def get_quota_usage(self, for_reply: bool = False) -> Result:
@@ -431,13 +515,3 @@ class ThreadsPipe:
 
     def _secrets(self) -> list[str | None]:
         return [self._config.access_token, self._config.gh_bearer_token]
-
-
-def _reject_unsupported(**options: Any) -> None:
-    """Options whose support arrives later: refuse them before anything is sent."""
-    for name, value in options.items():
-        if value:
-            raise NotImplementedError(
-                f"pipe({name}=...) is not supported by threadspipepy 0.5.0 yet; "
-                "this version publishes a single text post of up to 500 characters."
-            )

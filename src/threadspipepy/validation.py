@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .errors import ValidationError
@@ -94,3 +96,161 @@ def post_text(text: str, link_attachment: str | None = None) -> None:
             "per post (the link attachment counts too).",
             parameter="post",
         )
+
+
+POLL_OPTION_NAMES = ("option_a", "option_b", "option_c", "option_d")
+POLL_OPTION_MAX = 25
+MAX_SPOILERS = 10
+ALT_TEXT_MAX = 1000
+TEXT_ATTACHMENT_MAX = 10_000
+STYLES = frozenset({"bold", "italic", "highlight", "underline", "strikethrough"})
+
+
+def poll(options: Sequence[str] | None) -> str | None:
+    """2-4 options of 1-25 characters -> Meta's `poll_attachment` JSON."""
+    if options is None:
+        return None
+    if isinstance(options, str) or not 2 <= len(options) <= len(POLL_OPTION_NAMES):
+        raise ValidationError(
+            "poll must be a list of 2 to 4 option strings, e.g. poll=['Yes', 'No'].",
+            parameter="poll",
+        )
+    for i, option in enumerate(options):
+        if not isinstance(option, str) or not 1 <= len(option.strip()) <= POLL_OPTION_MAX:
+            raise ValidationError(
+                f"poll option {i} must be 1-{POLL_OPTION_MAX} characters, got {option!r}.",
+                parameter="poll",
+            )
+    return _json({name: o.strip() for name, o in zip(POLL_OPTION_NAMES, options, strict=False)})
+
+
+def spoilers(ranges: Sequence[Any] | None, text: str) -> str | None:
+    """Spoiler ranges over the post text -> Meta's `text_entities` JSON.
+
+    A range is `(offset, length)` or `{'offset': ..., 'length': ...}` in characters of the
+    (stripped) post text; at most 10, inside the text, not overlapping.
+    """
+    if not ranges:
+        return None
+    if len(ranges) > MAX_SPOILERS:
+        raise ValidationError(
+            f"spoilers allows at most {MAX_SPOILERS} ranges per post, got {len(ranges)}.",
+            parameter="spoilers",
+        )
+    spans = sorted(_span(r) for r in ranges)
+    for (offset, length), following in zip(spans, [*spans[1:], None], strict=True):
+        if offset + length > len(text):
+            raise ValidationError(
+                f"spoiler range ({offset}, {length}) runs past the end of the text "
+                f"({len(text)} characters).",
+                parameter="spoilers",
+            )
+        if following is not None and following[0] < offset + length:
+            raise ValidationError("spoiler ranges must not overlap.", parameter="spoilers")
+    return _json(
+        [{"entity_type": "SPOILER", "offset": offset, "length": length} for offset, length in spans]
+    )
+
+
+def _span(value: Any) -> tuple[int, int]:
+    if isinstance(value, Mapping):
+        offset, length = value.get("offset"), value.get("length")
+    elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
+        offset, length = value
+    else:
+        offset = length = None
+    if not isinstance(offset, int) or not isinstance(length, int) or offset < 0 or length < 1:
+        raise ValidationError(
+            f"each spoiler is (offset, length) with offset >= 0 and length >= 1, got {value!r}.",
+            parameter="spoilers",
+        )
+    return offset, length
+
+
+def gif(gif_id: str | None) -> str | None:
+    """A GIPHY GIF id -> Meta's `gif_attachment` JSON (GIPHY is the only provider left)."""
+    if gif_id is None:
+        return None
+    if not isinstance(gif_id, str) or not gif_id.strip() or any(c.isspace() for c in gif_id):
+        raise ValidationError(
+            f"gif must be a GIPHY GIF id such as 'xT9IgzoKnwFNmISR8I', got {gif_id!r}.",
+            parameter="gif",
+        )
+    return _json({"gif_id": gif_id.strip(), "provider": "GIPHY"})
+
+
+def text_attachment(value: Mapping[str, Any] | None, link_attachment: bool) -> str | None:
+    """Meta's long-text attachment: plaintext <= 10,000 chars, optional link and styles."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            "text_attachment must be a dict like {'plaintext': '...'}.", parameter="text_attachment"
+        )
+    unknown = set(value) - {"plaintext", "link_attachment_url", "text_with_styling_info"}
+    plaintext = value.get("plaintext")
+    if unknown or not isinstance(plaintext, str) or not plaintext.strip():
+        raise ValidationError(
+            "text_attachment needs a non-empty 'plaintext' and may have 'link_attachment_url' "
+            "and 'text_with_styling_info'" + (f"; unknown: {sorted(unknown)}." if unknown else "."),
+            parameter="text_attachment",
+        )
+    if len(plaintext) > TEXT_ATTACHMENT_MAX:
+        raise ValidationError(
+            f"text_attachment plaintext is {len(plaintext)} characters; at most "
+            f"{TEXT_ATTACHMENT_MAX}.",
+            parameter="text_attachment",
+        )
+    out: dict[str, Any] = {"plaintext": plaintext}
+    if value.get("link_attachment_url") is not None:
+        if link_attachment:
+            raise ValidationError(
+                "text_attachment cannot carry a link when the post has a link attachment.",
+                parameter="text_attachment",
+            )
+        out["link_attachment_url"] = http_url(value["link_attachment_url"], "text_attachment")
+    styles = value.get("text_with_styling_info")
+    if styles is not None:
+        out["text_with_styling_info"] = _styles(styles, len(plaintext))
+    return _json(out)
+
+
+def _styles(styles: Any, size: int) -> list[dict[str, Any]]:
+    spans: list[dict[str, Any]] = []
+    for item in styles if isinstance(styles, Sequence) else [None]:
+        names = item.get("styling_info") if isinstance(item, Mapping) else None
+        offset, length = _span(item) if isinstance(item, Mapping) else (-1, 0)
+        if not names or not set(names) <= STYLES or offset + length > size:
+            raise ValidationError(
+                "text_with_styling_info items are {'offset', 'length', 'styling_info': [...]} "
+                f"inside the plaintext, styles from {sorted(STYLES)}.",
+                parameter="text_attachment",
+            )
+        spans.append({"offset": offset, "length": length, "styling_info": list(names)})
+    ordered = sorted(spans, key=lambda s: s["offset"])
+    for a, b in itertools.pairwise(ordered):
+        if b["offset"] < a["offset"] + a["length"]:
+            raise ValidationError("styled ranges must not overlap.", parameter="text_attachment")
+    return spans
+
+
+def captions(values: Sequence[str | None] | None, files: int) -> list[str | None]:
+    """Alt texts by file index, padded with None; more captions than files is an error."""
+    values = list(values or [])
+    if len(values) > files:
+        raise ValidationError(
+            f"file_captions has {len(values)} entries for {files} file(s); caption i describes "
+            "file i.",
+            parameter="file_captions",
+        )
+    for i, caption in enumerate(values):
+        if caption is not None and (not isinstance(caption, str) or len(caption) > ALT_TEXT_MAX):
+            raise ValidationError(
+                f"file_captions[{i}] must be a string of at most {ALT_TEXT_MAX} characters.",
+                parameter=f"file_captions[{i}]",
+            )
+    return values + [None] * (files - len(values))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

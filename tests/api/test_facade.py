@@ -118,7 +118,7 @@ def test_disable_logging_silences_only_this_instance(
         logging.getLogger("host.app").warning("the host still logs")
         loud.pipe("Loud post")
     assert "the host still logs" in caplog.text
-    assert "Published post 1/1" in caplog.text
+    assert "Published part 1/1" in caplog.text
 
 
 def test_quota_full_means_nothing_is_posted(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> None:

@@ -66,9 +66,13 @@ def run_cli(cli_env: dict[str, str], tmp_path: Path) -> RunCli:
     return run
 
 
+# Media are "processed" at once, so chains with files publish without waiting.
+NO_DELAYS = {"IMAGE": 0.0, "VIDEO": 0.0, "CAROUSEL": 0.0}
+
+
 @pytest.fixture
 def sb() -> Iterator[ThreadsSandbox]:
-    with ThreadsSandbox() as sandbox:
+    with ThreadsSandbox(processing_delays=NO_DELAYS) as sandbox:
         yield sandbox
 
 

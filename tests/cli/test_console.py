@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 
 import pytest
-from colorama import Fore
+from colorama import Fore, Style
 
 from threadspipepy.cli import Console, _logging_to_stderr, main, quota_table
 
@@ -71,7 +72,7 @@ def test_main_in_process_logs_only_for_the_run(capsys: pytest.CaptureFixture[str
     assert main(["--sandbox", "-v", "post", "Hello, Threads"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("Published 1 post: ")
-    assert "INFO threadspipepy: Published post 1/1" in err
+    assert "INFO threadspipepy: Published part 1/1 as " in err
     assert (logger.handlers, logger.level) == (handlers, level)
 
 
@@ -85,3 +86,53 @@ def test_log_lines_are_masked() -> None:
     with _logging_to_stderr(1, console):
         logging.getLogger("threadspipepy").handle(record)
     assert stream.getvalue() == "INFO threadspipepy: t=***\n"
+
+
+# -- progress on a terminal -------------------------------------------------------------------
+def _run_on_a_terminal(monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, list[str]]:
+    """main(argv) with stderr a fake terminal; (exit status, stderr lines)."""
+    err = FakeTTY()
+    monkeypatch.setattr(sys, "stderr", err)
+    logger = logging.getLogger("threadspipepy")
+    handlers, level = list(logger.handlers), logger.level
+    status = main(list(argv))
+    assert (logger.handlers, logger.level) == (handlers, level)  # undone after the command
+    return status, err.getvalue().splitlines()
+
+
+def test_progress_lines_on_a_terminal_are_dim(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    photo = "https://cdn.example.com/a.jpg"  # the --sandbox takes a moment to "process" it
+    status, lines = _run_on_a_terminal(monkeypatch, "--sandbox", "post", "Photo", "-f", photo)
+    assert status == 0
+    assert capsys.readouterr().out.startswith("Published 1 post: ")
+    dim = Style.DIM
+    assert any(
+        line.startswith(dim + "Part 1/1: waiting for Threads to process container ")
+        for line in lines
+    ), lines
+    assert any(line.startswith(dim + "Published part 1/1 as ") for line in lines), lines
+    assert all(line.endswith(Style.RESET_ALL) for line in lines)
+
+
+def test_no_progress_with_quiet_or_json(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for flag in ("--quiet", "--json"):
+        status, lines = _run_on_a_terminal(monkeypatch, "--sandbox", flag, "post", "Hello")
+        assert status == 0
+        assert lines == []
+
+
+def test_progress_leaves_errors_to_the_error_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")  # plain text: progress without colour
+    status, lines = _run_on_a_terminal(
+        monkeypatch, "--sandbox", "post", "A reply", "--reply-to", "17900000000000001"
+    )
+    assert status == 1
+    assert [line for line in lines if "Could not publish" in line] == [lines[-1]]
+    assert lines[-1].startswith("error: Could not publish post")

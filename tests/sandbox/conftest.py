@@ -79,6 +79,15 @@ def graph_error(response: requests.Response, status: int = 400) -> dict[str, Any
     return error
 
 
+def rejected(graph: Graph, **data: Any) -> str:
+    """Container creation must fail with Graph code 100 and create nothing; returns the message."""
+    before = len(graph.sb.containers)
+    error = graph_error(graph.post("me/threads", **data))
+    assert error["code"] == 100, error
+    assert len(graph.sb.containers) == before
+    return str(error["message"])
+
+
 @pytest.fixture
 def sb(threads_sandbox: ThreadsSandbox) -> ThreadsSandbox:
     return threads_sandbox

@@ -15,6 +15,20 @@ _RATE_MESSAGES = {
     32: "(#32) Page request limit reached",
     613: "(#613) Calls to this api have exceeded the rate limit.",
 }
+# Messages for fail(code=...) when the test gives none (Graph's own wording where known).
+_GRAPH_MESSAGES = {
+    1: "An unknown error occurred",
+    2: "An unexpected error has occurred. Please retry your request later.",
+    10: "(#10) Application does not have permission for this action",
+    24: "The requested resource does not exist",
+    100: "(#100) Invalid parameter",
+    190: "Invalid OAuth access token - Cannot parse access token",
+    368: "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
+    506: "(#506) Duplicate status message",
+    **_RATE_MESSAGES,
+}
+# Codes Graph marks as transient (temporary downtime and throttling).
+TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 341, 613})
 _REASONS = {
     500: "Internal Server Error",
     502: "Bad Gateway",
@@ -35,6 +49,11 @@ class Fault:
     retry_after: float | None = None
     code: int = 4
     seconds: float = 0.0
+    # fail() with a Graph error of the test's choosing (error_code None: a transient 1 or 2).
+    error_code: int | None = None
+    subcode: int | None = None
+    message: str | None = None
+    error_type: str | None = None
 
     def matches(self, method: str, path: str) -> bool:
         method_ok = self.method in (None, "*") or self.method.upper() == method.upper()
@@ -95,7 +114,10 @@ def fault_response(fault: Fault, path: str) -> Response:
         response.headers.update(headers)
         return response
     if path.startswith("/github/"):
-        message = "API rate limit exceeded" if fault.kind == "rate_limit" else "Server Error"
+        default_message = (
+            "API rate limit exceeded" if fault.kind == "rate_limit" else "Server Error"
+        )
+        message = fault.message or default_message
         return Response.json(fault.status, github_error(fault.status, message), headers)
     if fault.kind == "rate_limit":
         error = GraphError(
@@ -105,12 +127,16 @@ def fault_response(fault: Fault, path: str) -> Response:
             is_transient=True,
         )
     else:
-        # Graph's transient server errors: code 2 "service" for 503, code 1 "unknown" otherwise.
-        transient = 2 if fault.status == 503 else 1
-        message = (
-            "An unexpected error has occurred. Please retry your request later."
-            if transient == 2
-            else "An unknown error occurred"
+        # Without code=: Graph's transient server errors, code 2 "service" for 503, code 1
+        # "unknown" otherwise.
+        default = 2 if fault.status == 503 else 1
+        code = default if fault.error_code is None else fault.error_code
+        error = GraphError(
+            fault.message or _GRAPH_MESSAGES.get(code, f"(#{code}) Injected error"),
+            code=code,
+            status=fault.status,
+            type_=fault.error_type or "OAuthException",
+            subcode=fault.subcode,
+            is_transient=code in TRANSIENT_CODES,
         )
-        error = GraphError(message, code=transient, status=fault.status, is_transient=True)
     return Response.json(fault.status, error.body(), headers)

@@ -6,7 +6,6 @@ Called with the state lock held. Every failure becomes Graph's `{"error": {...}}
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -21,7 +20,7 @@ from ._errors import (
     unknown_path,
 )
 from ._records import Incoming, Response
-from ._state import DAY, AccountState, Container, Post, SandboxState
+from ._state import DAY, REPOST, AccountState, Container, Post, SandboxState
 from ._text import Field, iso_timestamp, parse_fields, parse_time_param
 
 API_VERSION = "v1.0"
@@ -39,6 +38,7 @@ USER_FIELDS = (
     "recently_searched_keywords",
 )
 CONTAINER_FIELDS = ("id", "status", "error_message")
+MEDIA_EDGES = ("repost",)
 QUOTA_FIELDS = (
     "quota_usage",
     "config",
@@ -85,18 +85,22 @@ class GraphApp:
         if user is not None:
             return self._user_route(user, method, edge, params, node)
         container = self.state.containers.get(node)
-        if container is not None and container.owner == acct.user_id:
-            if edge is not None:
-                raise unknown_path("/" + edge)
+        if container is not None and container.owner == acct.user_id and edge is None:
             self._require(method, "GET", node)
             return 200, self._container_fields(container, params)
         post = self.state.media.get(node)
-        if post is not None:
-            if edge is not None:
-                raise unknown_path("/" + edge)
-            self._require(method, "GET", node)
-            return 200, self._media(post, _fields(params, "id"), acct)
-        raise no_such_object(node, method)
+        if post is None:
+            raise no_such_object(node, method)
+        if edge is not None and edge not in MEDIA_EDGES:
+            raise unknown_path("/" + edge)
+        if edge == "repost":
+            self._require(method, "POST", node)
+            return 200, {"id": self.state.repost(acct, node).id}
+        if method == "DELETE":
+            self.state.delete(acct, node)
+            return 200, {"success": True, "deleted_id": node}
+        self._require(method, "GET", node)
+        return 200, self._media(post, _fields(params, "id"), acct)
 
     def _user_route(
         self, user: AccountState, method: str, edge: str | None, params: dict[str, str], node: str
@@ -228,23 +232,30 @@ class GraphApp:
 
     def _media_value(self, post: Post, f: Field, viewer: AccountState) -> Any:
         p = post.params
+        spec = post.spec
         state = self.state
         name = f.name
         reply_to = post.reply_to_id
         own = post.owner == viewer.user_id
+        parent = state.media.get(post.parent_id) if post.parent_id else None
+        author = state.accounts[post.owner].account
         simple: dict[str, Any] = {
             "id": post.id,
             "media_product_type": "THREADS",
             "media_type": post.media_type,
-            "username": state.accounts[post.owner].account.username,
+            "username": author.username,
             "timestamp": state.timestamp(post.created_at),
             "shortcode": post.shortcode,
             "permalink": state.permalink(post),
-            "is_quote_post": bool(p.get("quote_post_id")),
+            "is_quote_post": bool(spec is not None and spec.quote_post_id),
             "is_reply": bool(reply_to),
             "is_verified": False,
+            "profile_picture_url": (
+                f"https://scontent.sandbox.invalid/profile/{author.user_id}.jpg"
+            ),
             "has_replies": any(m.reply_to_id == post.id for m in state.media.values()),
-            "is_spoiler_media": p.get("is_spoiler_media", "").lower() in ("true", "1"),
+            "is_spoiler_media": post.flag("is_spoiler_media")
+            or (parent is not None and parent.flag("is_spoiler_media")),
         }
         if name in simple:
             return simple[name]
@@ -254,10 +265,15 @@ class GraphApp:
             "link_attachment_url": "link_attachment",
             "topic_tag": "topic_tag",
             "location_id": "location_id",
-            "media_url": "image_url" if post.media_type == "IMAGE" else "video_url",
         }
         if name in optional_params:
             return p.get(optional_params[name], _MISSING)
+        if name == "media_url":
+            return spec.media_url if spec is not None and spec.media_url else _MISSING
+        if name == "thumbnail_url":
+            if post.media_type != "VIDEO":
+                return _MISSING
+            return f"https://scontent.sandbox.invalid/thumbnail/{post.id}.jpg"
         if name == "children":
             if not post.children:
                 return _MISSING
@@ -265,11 +281,12 @@ class GraphApp:
             return {"data": [self._media(state.media[c], sub, viewer) for c in post.children]}
         if name == "owner":
             return {"id": post.owner} if own and not reply_to else _MISSING
-        if name in ("quoted_post", "replied_to", "root_post"):
+        if name in ("quoted_post", "replied_to", "root_post", "reposted_post"):
             target = {
-                "quoted_post": p.get("quote_post_id"),
+                "quoted_post": spec.quote_post_id if spec is not None else None,
                 "replied_to": reply_to,
                 "root_post": self._root(post) if reply_to else None,
+                "reposted_post": post.reposted_id,
             }[name]
             return {"id": target} if target else _MISSING
         if name == "is_reply_owned_by_me":
@@ -277,18 +294,29 @@ class GraphApp:
         if name == "hide_status":
             return "NOT_HUSHED" if reply_to else _MISSING
         if name == "reply_audience":
-            return p.get("reply_control", "everyone").upper() if own else _MISSING
+            if not own or post.media_type == REPOST:
+                return _MISSING
+            return p.get("reply_control", "everyone").upper()
         if name == "allowlisted_country_codes":
-            codes = p.get("allowlisted_country_codes")
-            return codes.split(",") if codes else _MISSING
+            codes = spec.country_codes if spec is not None else ()
+            return list(codes) if codes else _MISSING
         if name == "poll_attachment":
             return self._poll(post, f)
-        if name in ("thumbnail_url", "gif_url", "reposted_post", "location", "text_entities"):
-            return _MISSING
+        if name == "text_entities":
+            # Shape undocumented; TGO parses {"data": [...]} (threads-api.md §3.8).
+            entities = spec.text_entities if spec is not None else None
+            return {"data": [dict(e) for e in entities]} if entities else _MISSING
+        if name == "gif_url":
+            gif = spec.gif if spec is not None else None
+            return f"https://media.giphy.com/media/{gif['gif_id']}/giphy.gif" if gif else _MISSING
         if name == "text_attachment":
-            return _json_param(p.get("text_attachment"))
+            attachment = spec.text_attachment if spec is not None else None
+            return attachment if attachment is not None else _MISSING
+        if name == "location":
+            location = p.get("location_id")
+            return {"id": location} if location else _MISSING
         if name in ("ghost_post_status", "ghost_post_expiration_timestamp"):
-            if p.get("is_ghost_post", "").lower() not in ("true", "1"):
+            if not post.flag("is_ghost_post"):
                 return _MISSING
             expires = post.created_at + DAY
             if name == "ghost_post_status":
@@ -307,8 +335,8 @@ class GraphApp:
         return current.id
 
     def _poll(self, post: Post, f: Field) -> Any:
-        poll = _json_param(post.params.get("poll_attachment"))
-        if not isinstance(poll, dict):
+        poll = post.spec.poll if post.spec is not None else None
+        if not poll:
             return _MISSING
         values: dict[str, Any] = dict(poll)
         for key in poll:
@@ -320,15 +348,6 @@ class GraphApp:
         if f.sub is None:
             return values
         return {s.name: values[s.name] for s in f.sub if s.name in values}
-
-
-def _json_param(raw: str | None) -> Any:
-    if not raw:
-        return _MISSING
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return _MISSING
 
 
 def _fields(params: dict[str, str], default: str) -> tuple[Field, ...]:

@@ -56,6 +56,9 @@ class RecordedRequest:
     headers: dict[str, str]
     status: int
     body_size: int
+    # What the request was, for stats(): create, status, publish, quota, repost, delete, read,
+    # github, static or other.
+    kind: str = "other"
 
     @property
     def params(self) -> dict[str, str]:

@@ -15,6 +15,19 @@ from ._records import Account, RecordedRequest
 from ._server import Dispatcher, SandboxHTTPServer
 from ._state import SandboxState
 
+STAT_KINDS = (
+    "create",
+    "status",
+    "publish",
+    "quota",
+    "repost",
+    "delete",
+    "read",
+    "github",
+    "static",
+    "other",
+)
+
 if TYPE_CHECKING:  # the library imports nothing from here at runtime, and vice versa
     from threadspipepy.threadspipe import ThreadsPipe
 
@@ -25,10 +38,13 @@ class ThreadsSandbox:
     ``with ThreadsSandbox() as sb: tp = sb.client()`` gives a ThreadsPipe wired to it.
     """
 
-    def __init__(self, processing_delays: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self, processing_delays: Mapping[str, float] | None = None, *, latency: float = 0.0
+    ) -> None:
         self._state = SandboxState(dict(processing_delays) if processing_delays else None)
         self._faults = FaultRegistry()
         self._dispatcher = Dispatcher(self._state, self._faults)
+        self.latency = latency
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._url: str | None = None
@@ -77,6 +93,17 @@ class ThreadsSandbox:
     @property
     def running(self) -> bool:
         return self._server is not None
+
+    @property
+    def latency(self) -> float:
+        """Real seconds the server waits before answering each request (default 0)."""
+        return self._dispatcher.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("latency must not be negative")
+        self._dispatcher.latency = float(seconds)
 
     # addresses and credentials -----------------------------------------------------------
     @property
@@ -157,10 +184,15 @@ class ThreadsSandbox:
         )
 
     def set_quota_usage(
-        self, user_id: str | None = None, *, posts: int | None = None, replies: int | None = None
+        self,
+        user_id: str | None = None,
+        *,
+        posts: int | None = None,
+        replies: int | None = None,
+        deletes: int | None = None,
     ) -> None:
         """Set the rolling-24 h usage (stamped now, so it rolls off 86400 clock seconds later)."""
-        self._state.set_usage(user_id, posts, replies)
+        self._state.set_usage(user_id, posts, replies, deletes)
 
     def advance(self, seconds: float) -> None:
         """Move the sandbox clock forward (processing delays, 24 h expiry, quota windows)."""
@@ -195,11 +227,22 @@ class ThreadsSandbox:
         """The next container created (of media_type, if given) ends in `status` when processed."""
         self._state.fail_next(status, error_message, media_type)
 
+    def lose_container(self, container_id: str) -> None:
+        """Make a container vanish, as Meta sometimes does: reading its status is then Graph's
+        100/33 "does not exist" error and publishing it is code 24, subcode 4279009."""
+        self._state.lose_container(container_id)
+
     @property
     def posts(self) -> list[dict[str, Any]]:
         with self._state.lock:
             state = self._state
             return [state.post_snapshot(state.media[pid]) for pid in state.post_order]
+
+    @property
+    def deleted(self) -> list[str]:
+        """Ids of the posts deleted with DELETE /{media-id}, in order."""
+        with self._state.lock:
+            return list(self._state.deleted)
 
     @property
     def publish_attempts(self) -> int:
@@ -240,23 +283,69 @@ class ThreadsSandbox:
         ]
 
     def clear_requests(self) -> None:
+        """Empty the request log (and with it the counts stats() reports)."""
         with self._state.lock:
             self._state.log.clear()
+
+    def stats(self) -> dict[str, int]:
+        """Request counts by kind since the start or the last clear_requests(), for benchmarks.
+
+        Keys: ``create`` (POST /{user}/threads), ``status`` (GET /{container-id}), ``publish``
+        (POST /{user}/threads_publish), ``quota`` (GET /{user}/threads_publishing_limit),
+        ``repost``, ``delete``, ``read`` (other Graph GETs), ``github``, ``static`` (/raw and
+        /media), ``other``; plus ``total`` and ``errors`` (answers >= 400 or dropped).
+        """
+        counts = dict.fromkeys(STAT_KINDS, 0)
+        errors = 0
+        for request in self.requests:
+            counts[request.kind] = counts.get(request.kind, 0) + 1
+            errors += request.status >= 400 or request.status == 0
+        counts["total"] = sum(counts.values())
+        counts["errors"] = errors
+        return counts
 
     # fault injection ---------------------------------------------------------------------
     def fail(
         self,
         method: str,
         path: str,
-        status: int = 500,
+        status: int | None = None,
         *,
         times: int = 1,
         html: bool = False,
         after: bool = False,
+        code: int | None = None,
+        subcode: int | None = None,
+        message: str | None = None,
+        error_type: str | None = None,
     ) -> None:
-        """Answer the next `times` matching requests with a server error (Graph envelope or,
-        with html=True, a proxy's HTML page). after=True processes the request first."""
-        self._faults.add(Fault("fail", method, path, times, after=after, status=status, html=html))
+        """Answer the next `times` matching requests with an error. after=True processes the
+        request first (it takes effect; only the answer is lost).
+
+        Without `code`: a transient server error (HTTP 500 by default; Graph code 1, or 2 for
+        503). With `code` (and optionally `subcode`, `message`, `error_type`): that Graph error,
+        with HTTP 400 by default, e.g. ``code=24, subcode=4279009`` for a lost container or
+        ``code=506`` for a duplicate post. html=True answers with a proxy's HTML page instead.
+        """
+        if html and code is not None:
+            raise ValueError("html=True answers with an HTML page: it cannot carry a Graph code")
+        if status is None:
+            status = 500 if code is None else 400
+        self._faults.add(
+            Fault(
+                "fail",
+                method,
+                path,
+                times,
+                after=after,
+                status=status,
+                html=html,
+                error_code=code,
+                subcode=subcode,
+                message=message,
+                error_type=error_type,
+            )
+        )
 
     def rate_limit(
         self,

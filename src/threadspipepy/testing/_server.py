@@ -22,6 +22,7 @@ from ._records import Headers, Incoming, RecordedRequest, Response
 from ._state import SandboxState
 
 log = logging.getLogger("threadspipepy.testing")
+_VERSION_RE = re.compile(r"v\d+(\.\d+)?")
 
 # GitHub accepts files up to 100 MB, i.e. about 134 MB of base64 JSON; refuse much more unread.
 MAX_BODY_BYTES = 160 * 1024 * 1024
@@ -35,13 +36,16 @@ def redact(text: str) -> str:
 class Dispatcher:
     """Turns an Incoming request into a Response: faults first, then the fake services."""
 
-    def __init__(self, state: SandboxState, faults: FaultRegistry) -> None:
+    def __init__(self, state: SandboxState, faults: FaultRegistry, latency: float = 0.0) -> None:
         self.state = state
         self.faults = faults
+        self.latency = latency  # real seconds added before answering every request
         self.graph = GraphApp(state)
         self.github = GitHubApp(state)
 
     def respond(self, req: Incoming) -> Response:
+        if self.latency > 0:
+            time.sleep(self.latency)  # real time, outside the lock: requests overlap
         if req.method == "POST" and req.path.rstrip("/").endswith("/threads_publish"):
             with self.state.lock:
                 self.state.publish_attempts += 1
@@ -79,9 +83,40 @@ class Dispatcher:
             headers=req.headers,
             status=0 if response.drop else response.status,
             body_size=len(req.body),
+            kind=self.classify(req),
         )
         with self.state.lock:
             self.state.log.append((seq, entry))
+
+    def classify(self, req: Incoming) -> str:
+        """The kind of request, for stats(): by method and path pattern."""
+        if req.path == "/github" or req.path.startswith("/github/"):
+            return "github"
+        if req.path.startswith(("/raw/", "/media/")):
+            return "static"
+        segments = [s for s in req.path.split("/") if s]
+        if segments and _VERSION_RE.fullmatch(segments[0]):
+            segments = segments[1:]
+        method = "GET" if req.method == "HEAD" else req.method
+        last = segments[-1] if segments else ""
+        if len(segments) == 2:
+            kinds = {
+                ("POST", "threads"): "create",
+                ("POST", "threads_publish"): "publish",
+                ("GET", "threads_publishing_limit"): "quota",
+                ("POST", "repost"): "repost",
+            }
+            kind = kinds.get((method, last))
+            if kind is not None:
+                return kind
+        if len(segments) == 1 and method == "DELETE":
+            return "delete"
+        if method != "GET" or not 1 <= len(segments) <= 2:
+            return "other"
+        with self.state.lock:
+            if len(segments) == 1 and (last in self.state.containers or last in self.state.lost):
+                return "status"
+        return "read"
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):

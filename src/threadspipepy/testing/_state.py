@@ -6,6 +6,8 @@ the server holds for the whole of each request's handling, so handlers see consi
 
 from __future__ import annotations
 
+import copy
+import mimetypes
 import secrets
 import string
 import threading
@@ -15,10 +17,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ._errors import GraphError, invalid_param
+from ._errors import GraphError, invalid_param, no_such_object
 from ._records import Account, RecordedRequest
 from ._text import iso_timestamp
-from ._validate import CreateSpec, validate_create
+from ._validate import BOOL_PARAMS, CreateSpec, validate_create
 
 DAY = 86400.0
 DEFAULT_DELAYS: dict[str, float] = {"TEXT": 0.0, "IMAGE": 0.3, "VIDEO": 1.5, "CAROUSEL": 0.2}
@@ -28,7 +30,14 @@ POST_MEDIA_TYPES = {
     "VIDEO": "VIDEO",
     "CAROUSEL": "CAROUSEL_ALBUM",
 }
+REPOST = "REPOST_FACADE"
 FAIL_STATUSES = ("ERROR", "EXPIRED")
+# What "Meta" accepts when it fetches a media URL the sandbox serves (threads-api.md §3.12:
+# JPEG or PNG images, MP4 or MOV videos).
+ACCEPTED_CONTENT_TYPES = {
+    "IMAGE": ("image/jpeg", "image/jpg", "image/png"),
+    "VIDEO": ("video/mp4", "video/quicktime"),
+}
 _ALNUM = string.ascii_letters + string.digits
 _SHORTCODE_ALPHABET = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
 
@@ -67,6 +76,7 @@ class Container:
     outcome: str | None = None  # FINISHED, ERROR or EXPIRED once processed
     error_message: str | None = None
     published_media_id: str | None = None
+    fetch_error: str | None = None  # set when the media URL failed at creation time
 
 
 @dataclass
@@ -74,11 +84,13 @@ class Post:
     id: str
     owner: str
     media_type: str
-    container_id: str
+    container_id: str | None  # None for reposts
     params: dict[str, str]
     created_at: float
     children: list[str]  # child media ids (carousels)
     parent_id: str | None = None  # the carousel a child belongs to
+    spec: CreateSpec | None = None  # None for reposts
+    reposted_id: str | None = None  # REPOST_FACADE: the post it reposts
 
     @property
     def text(self) -> str | None:
@@ -87,6 +99,9 @@ class Post:
     @property
     def reply_to_id(self) -> str | None:
         return self.params.get("reply_to_id") or None
+
+    def flag(self, name: str) -> bool:
+        return self.spec.flag(name) if self.spec is not None else False
 
     @property
     def shortcode(self) -> str:
@@ -111,6 +126,8 @@ class SandboxState:
         self.containers: dict[str, Container] = {}
         self.media: dict[str, Post] = {}
         self.post_order: list[str] = []
+        self.deleted: list[str] = []  # media ids deleted through the API, in order
+        self.lost: set[str] = set()  # container ids removed by lose_container()
         self.publish_attempts = 0
         self.pending_failures: list[tuple[str, str | None, str | None]] = []
         self.hosted: dict[str, tuple[bytes, str]] = {}
@@ -204,30 +221,39 @@ class SandboxState:
         log[:] = [t for t in log if t > cutoff]
         return len(log)
 
-    def set_usage(self, user_id: str | None, posts: int | None, replies: int | None) -> None:
+    def set_usage(
+        self,
+        user_id: str | None,
+        posts: int | None,
+        replies: int | None,
+        deletes: int | None = None,
+    ) -> None:
         with self.lock:
             acct = self.account(user_id)
             now = self.now()
-            if posts is not None:
-                acct.post_log[:] = [now] * posts
-            if replies is not None:
-                acct.reply_log[:] = [now] * replies
+            logs = ((posts, acct.post_log), (replies, acct.reply_log), (deletes, acct.delete_log))
+            for count, log in logs:
+                if count is not None:
+                    log[:] = [now] * count
 
     # containers --------------------------------------------------------------------------
     def create_container(self, acct: AccountState, params: dict[str, str]) -> Container:
         spec = validate_create(params)
         if spec.children:
             self._check_children(acct, spec.children)
-        if spec.reply_to_id and spec.reply_to_id not in self._top_level_posts():
-            raise invalid_param(f"Param reply_to_id {spec.reply_to_id} is not a published post")
-        if spec.quote_post_id and spec.quote_post_id not in self._top_level_posts():
-            raise invalid_param(f"Param quote_post_id {spec.quote_post_id} is not a published post")
+        targets = (("reply_to_id", spec.reply_to_id), ("quote_post_id", spec.quote_post_id))
+        for name, target in targets:
+            if target and target not in self._postable_targets():
+                raise invalid_param(f"Param {name} {target} is not a published post")
         if spec.country_codes and not acct.geo_gating_eligible:
             raise invalid_param(
                 "THREADS_API__FEATURE_NOT_AVAILABLE: this account is not eligible for geo-gating "
                 "(allowlisted_country_codes)",
                 user_msg="THREADS_API__FEATURE_NOT_AVAILABLE",
             )
+        auto_publish = spec.flag("auto_publish_text")
+        if auto_publish:
+            self._check_quota(acct, is_reply=spec.reply_to_id is not None)
         container = Container(
             id=self.next_id("container"),
             owner=acct.user_id,
@@ -235,16 +261,31 @@ class SandboxState:
             params=dict(params),
             created_at=self.now(),
         )
+        if spec.media_url:
+            # Meta starts fetching the media when the container is created ("We will cURL your
+            # image/video"); the outcome shows once processing ends. A file removed before
+            # processing ends fails too (checked again in _process).
+            container.fetch_error = self._fetch_problem(spec.media_type, spec.media_url)
         for i, (status, message, media_type) in enumerate(self.pending_failures):
             if media_type is None or media_type == spec.media_type:
                 container.pending_failure = (status, message)
                 del self.pending_failures[i]
                 break
         self.containers[container.id] = container
+        if auto_publish:
+            # auto_publish_text: published at creation, no threads_publish step (§3.1). What the
+            # call returns is undocumented; the sandbox answers with the container id.
+            self._make_post(acct, container)
         return container
 
-    def _top_level_posts(self) -> set[str]:
-        return {pid for pid, post in self.media.items() if post.parent_id is None}
+    def _postable_targets(self) -> set[str]:
+        """Posts that can be replied to or quoted: top-level media, not carousel children or
+        repost facades."""
+        return {
+            pid
+            for pid, post in self.media.items()
+            if post.parent_id is None and post.media_type != REPOST
+        }
 
     def _check_children(self, acct: AccountState, children: tuple[str, ...]) -> None:
         for child_id in children:
@@ -275,28 +316,45 @@ class SandboxState:
         return c.outcome, c.error_message
 
     def _process(self, c: Container) -> None:
-        default_error = "FAILED_DOWNLOADING_VIDEO" if c.spec.media_type == "VIDEO" else "UNKNOWN"
+        problem = c.fetch_error
+        if problem is None and c.spec.media_url:
+            problem = self._fetch_problem(c.spec.media_type, c.spec.media_url)
         if c.pending_failure:
             c.outcome, message = c.pending_failure
             c.error_message = message if c.outcome == "ERROR" else None
-        elif c.spec.media_url and not self._fetchable(c.spec.media_url):
-            c.outcome, c.error_message = "ERROR", default_error
+        elif problem is not None:
+            c.outcome, c.error_message = "ERROR", problem
         else:
             c.outcome = "FINISHED"
 
-    def _fetchable(self, url: str) -> bool:
-        """Whether "Meta" could download this media URL (checked when processing ends)."""
+    def _fetch_problem(self, media_type: str, url: str) -> str | None:
+        """The error_message "Meta" would report after fetching this media URL, or None.
+
+        Hosts ending in .invalid never resolve; the sandbox's own /raw and /media URLs are looked
+        up (missing -> a download failure; not a JPEG/PNG image or MP4/MOV video -> a processing
+        failure); other external hosts count as fine, since nothing leaves the machine.
+        """
+        is_video = media_type == "VIDEO"
+        download_error = "FAILED_DOWNLOADING_VIDEO" if is_video else "UNKNOWN"
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if host == "invalid" or host.endswith(".invalid"):
-            return False
+            return download_error
         try:
             port = parts.port
         except ValueError:
-            return False
-        if host in ("127.0.0.1", "localhost") and self.port and port == self.port:
-            return self.resolve_local(unquote(parts.path)) is not None
-        return True  # other external hosts count as reachable: no network here
+            return download_error
+        if host not in ("127.0.0.1", "localhost") or not self.port or port != self.port:
+            return None
+        path = unquote(parts.path)
+        found = self.resolve_local(path)
+        if found is None:
+            return download_error
+        content_type = found[1] or mimetypes.guess_type(path)[0] or "application/octet-stream"
+        kind = content_type.split(";", 1)[0].strip().lower()
+        if kind not in ACCEPTED_CONTENT_TYPES.get(media_type, ()):
+            return "FAILED_PROCESSING_VIDEO" if is_video else "UNKNOWN"
+        return None
 
     def resolve_local(self, path: str) -> tuple[bytes, str | None] | None:
         """Bytes served at a /raw/... or /media/... path of the sandbox, if any."""
@@ -309,6 +367,13 @@ class SandboxState:
                 data = self.repos.get((pieces[0], pieces[1]), {}).get(pieces[3])
                 return (data, None) if data is not None else None
         return None
+
+    def lose_container(self, container_id: str) -> None:
+        with self.lock:
+            if container_id not in self.containers:
+                raise KeyError(f"no sandbox container {container_id}")
+            del self.containers[container_id]
+            self.lost.add(container_id)
 
     def fail_container(self, container_id: str, status: str, message: str | None) -> None:
         if status not in FAIL_STATUSES:
@@ -358,6 +423,13 @@ class SandboxState:
             raise GraphError(
                 "The media container has expired; create it again", code=9007, subcode=2207020
             )
+        lost = [child for child in c.spec.children if child not in self.containers]
+        if lost:
+            raise GraphError(
+                f"The requested resource does not exist (carousel item {lost[0]})",
+                code=24,
+                subcode=4279009,
+            )
         self._check_quota(acct, is_reply=c.spec.reply_to_id is not None)
         return self._make_post(acct, c)
 
@@ -370,12 +442,7 @@ class SandboxState:
         if self.usage(log) >= total:
             # Code 4 with HTTP 400 (chosen): Graph reports throttling codes with a 4xx other
             # than 429, so clients must classify by code; rate_limit() faults cover 429.
-            raise GraphError(
-                f"(#4) Application request limit reached: {total} {what} per 24 hours "
-                "(threads_publishing_limit)",
-                code=4,
-                user_msg="Publishing limit reached",
-            )
+            raise _quota_error(total, what)
 
     def _make_post(self, acct: AccountState, c: Container) -> Post:
         now = self.now()
@@ -387,6 +454,7 @@ class SandboxState:
             params=dict(c.params),
             created_at=now,
             children=[],
+            spec=c.spec,
         )
         for child_id in c.spec.children:
             child_c = self.containers[child_id]
@@ -399,6 +467,7 @@ class SandboxState:
                 created_at=now,
                 children=[],
                 parent_id=post.id,
+                spec=child_c.spec,
             )
             child_c.published_media_id = child.id
             self.media[child.id] = child
@@ -408,6 +477,58 @@ class SandboxState:
         self.post_order.append(post.id)
         (acct.reply_log if post.reply_to_id else acct.post_log).append(now)
         return post
+
+    # reposts and deletes -----------------------------------------------------------------
+    def repost(self, acct: AccountState, media_id: str) -> Post:
+        target = self.media.get(media_id)
+        if target is None or target.parent_id is not None:
+            raise no_such_object(media_id, "POST")
+        if target.media_type == REPOST:
+            raise invalid_param(f"The media {media_id} is a repost; reposts cannot be reposted")
+        for other in self.media.values():
+            if other.reposted_id == media_id and other.owner == acct.user_id:
+                raise invalid_param(f"The media {media_id} is already reposted (repost {other.id})")
+        post = Post(
+            id=self.next_id("media"),
+            owner=acct.user_id,
+            media_type=REPOST,
+            container_id=None,
+            params={},
+            created_at=self.now(),
+            children=[],
+            reposted_id=media_id,
+        )
+        self.media[post.id] = post
+        self.post_order.append(post.id)
+        return post
+
+    def delete(self, acct: AccountState, media_id: str) -> None:
+        post = self.media.get(media_id)
+        if post is None or post.parent_id is not None:
+            raise no_such_object(media_id, "DELETE")
+        if post.owner != acct.user_id:
+            # Choice: code 10 with HTTP 403, as for another user's id in the path.
+            raise GraphError(
+                f"(#10) Application does not have permission for this action: media {media_id} "
+                "belongs to another user",
+                code=10,
+                status=403,
+            )
+        if self.usage(acct.delete_log) >= acct.delete_quota_total:
+            raise _quota_error(acct.delete_quota_total, "deletes")
+        self._remove(post)
+        acct.delete_log.append(self.now())
+        self.deleted.append(media_id)
+
+    def _remove(self, post: Post) -> None:
+        """Drop a post, its carousel children and every repost of it."""
+        for child_id in post.children:
+            self.media.pop(child_id, None)
+        for other in [m for m in self.media.values() if m.reposted_id == post.id]:
+            self._remove(other)
+        self.media.pop(post.id, None)
+        if post.id in self.post_order:
+            self.post_order.remove(post.id)
 
     # snapshots ---------------------------------------------------------------------------
     def container_snapshot(self, c: Container) -> dict[str, Any]:
@@ -425,23 +546,57 @@ class SandboxState:
             "children": list(c.spec.children),
         }
 
-    def post_snapshot(self, post: Post) -> dict[str, Any]:
-        snap: dict[str, Any] = dict(post.params)
+    def post_snapshot(self, post: Post, parent: Post | None = None) -> dict[str, Any]:
+        spec = post.spec
+        p = post.params
+        snap: dict[str, Any] = dict(p)  # every raw parameter; the keys below are parsed
+        spoiler = post.flag("is_spoiler_media") or (
+            parent is not None and parent.flag("is_spoiler_media")
+        )
+        codes = spec.country_codes if spec is not None else ()
         snap.update(
             id=post.id,
             owner=post.owner,
             username=self.accounts[post.owner].account.username,
             media_type=post.media_type,
             text=post.text,
+            url=spec.media_url if spec is not None else None,
+            alt_text=p.get("alt_text"),
             reply_to_id=post.reply_to_id,
+            quote_post_id=spec.quote_post_id if spec is not None else None,
+            reposted_post={"id": post.reposted_id} if post.reposted_id else None,
+            link_attachment_url=p.get("link_attachment"),
+            topic_tag=p.get("topic_tag"),
+            reply_audience=p.get("reply_control", "everyone").upper(),
+            poll_attachment=dict(spec.poll) if spec is not None and spec.poll else None,
+            text_entities=[dict(e) for e in spec.text_entities or ()] if spec is not None else [],
+            gif_attachment=dict(spec.gif) if spec is not None and spec.gif else None,
+            text_attachment=copy.deepcopy(spec.text_attachment) if spec is not None else None,
+            is_spoiler_media=spoiler,
+            location_id=p.get("location_id"),
+            allowlisted_country_codes=list(codes),
             container_id=post.container_id,
-            children=[self.post_snapshot(self.media[cid]) for cid in post.children],
+            children=[self.post_snapshot(self.media[cid], post) for cid in post.children],
             timestamp=self.timestamp(post.created_at),
             shortcode=post.shortcode,
             permalink=self.permalink(post),
         )
+        for name in BOOL_PARAMS:
+            if name != "is_spoiler_media":
+                snap[name] = post.flag(name)
         return snap
 
     def permalink(self, post: Post) -> str:
         username = self.accounts[post.owner].account.username
         return f"https://www.threads.com/@{username}/post/{post.shortcode}"
+
+
+def _quota_error(total: int, what: str) -> GraphError:
+    # Code 4 with HTTP 400 (chosen): Graph reports throttling codes with a 4xx other than 429,
+    # so clients must classify by code; rate_limit() faults cover 429.
+    return GraphError(
+        f"(#4) Application request limit reached: {total} {what} per 24 hours "
+        "(threads_publishing_limit)",
+        code=4,
+        user_msg="Delete limit reached" if what == "deletes" else "Publishing limit reached",
+    )

@@ -86,14 +86,14 @@ def is_http_url(value: str) -> bool:
 
 
 def parse_bool(name: str, value: str | None) -> bool:
-    if value is None or value == "":
+    """A Graph boolean parameter: absent is false; otherwise exactly "true" or "false"."""
+    if value is None:
         return False
-    lowered = value.strip().lower()
-    if lowered in ("true", "1"):
+    if value == "true":
         return True
-    if lowered in ("false", "0"):
+    if value == "false":
         return False
-    raise invalid_param(f"Param {name} must be a boolean (true or false)")
+    raise invalid_param(f"Param {name} must be a boolean: true or false; got {value!r}")
 
 
 @dataclass(frozen=True)

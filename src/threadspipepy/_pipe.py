@@ -1,0 +1,212 @@
+"""What `pipe()` does before and after publishing: arguments -> plan, outcome -> result.
+
+`build_plan` runs every check and the splitter before anything is sent (only the HEAD requests
+that learn an untyped URL's kind go out, and not in a dry run); `chain_result` turns what the
+chain publisher did into the 0.4.5-shaped result, listing what is live and what is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import media, results, splitting, validation
+from ._log import Log
+from .config import ClientConfig
+from .errors import ValidationError
+from .planning import ChainPlan, PostOptions, plan_chain
+from .publishing import ChainOutcome
+from .results import Result
+
+SUCCESS_MESSAGE = "Post piped to Instagram Threads successfully!"
+DRY_RUN_MESSAGE = "Dry run: nothing was sent to Threads"
+NOT_ELIGIBLE_MESSAGE = (
+    "You are attempting to send a geo-gated content but you are not eligible for geo-gating"
+)
+NOTHING_TO_POST = "Either text or at least 1 media (image or video) or both must be provided."
+
+
+@dataclass(frozen=True)
+class PipeRequest:
+    """The arguments of one `pipe()` call, as given."""
+
+    post: str | None
+    files: Sequence[Any]
+    file_captions: Sequence[str | None] | None
+    tags: Sequence[str] | None
+    reply_to_id: str | int | None
+    who_can_reply: str | None
+    chained_post: bool
+    persist_tags_multipost: bool
+    allowed_country_codes: str | Iterable[str] | None
+    link_attachments: Sequence[str | None] | None
+    quote_post_id: str | int | None
+    persist_quoted_post: bool
+    topic_tag: str | None
+    poll: Sequence[str] | None
+    spoilers: Sequence[Any] | None
+    spoiler_media: bool
+    gif: str | None
+    location_id: str | int | None
+    enable_reply_approvals: bool
+    text_attachment: Mapping[str, Any] | None
+
+
+def build_plan(
+    request: PipeRequest, config: ClientConfig, probe: Callable[[str], str | None] | None
+) -> ChainPlan:
+    """Validate, split and plan; raise ValidationError before anything is published."""
+    text = _post_text(request.post)
+    urls = media.check_files(request.files)
+    if not text and not urls:
+        raise ValidationError(NOTHING_TO_POST, parameter="post")
+    captions = validation.captions(request.file_captions, len(urls))
+    links = [
+        validation.http_url(link, f"link_attachments[{i}]") if link else None
+        for i, link in enumerate(request.link_attachments or [])
+    ]
+    parts = _split(text, request, config)
+    _check_part_links(parts, links)
+    options = _post_options(request, parts, links, bool(urls))
+    reply_to_id = _optional_id(request.reply_to_id, "reply_to_id")
+
+    def plan_with(probe_kinds: Callable[[str], str | None] | None) -> ChainPlan:
+        planned_media = media.resolve_kinds(urls, captions, probe_kinds)
+        return plan_chain(
+            parts,
+            planned_media,
+            options,
+            reply_to_id=reply_to_id,
+            chained_post=request.chained_post,
+        )
+
+    plan = plan_with(None)  # every placement rule checked before any request
+    return plan_with(probe) if probe is not None and urls else plan
+
+
+def _post_text(post: str | None) -> str:
+    if post is not None and not isinstance(post, str):
+        raise ValidationError(
+            f"post must be a string, got {type(post).__name__}.", parameter="post"
+        )
+    return (post or "").strip()
+
+
+def _split(text: str, request: PipeRequest, config: ClientConfig) -> list[str]:
+    handling = config.handle_hashtags or config.auto_handle_hashtags
+    tags = splitting.normalize_tags(request.tags or []) if handling else []
+    if not text and not tags:
+        return []
+    return splitting.split_post(
+        text,
+        tags,
+        handle_hashtags=config.handle_hashtags,
+        auto_handle_hashtags=config.auto_handle_hashtags,
+        persist_tags_multipost=request.persist_tags_multipost,
+    )
+
+
+def _check_part_links(parts: Sequence[str], links: Sequence[str | None]) -> None:
+    for i, part in enumerate(parts):
+        link = links[i] if i < len(links) else None
+        count = splitting.unique_link_count(part, link)
+        if count > splitting.MAX_LINKS_PER_POST:
+            raise ValidationError(
+                f"part {i} would carry {count} unique links with link_attachments[{i}]; "
+                f"Threads accepts at most {splitting.MAX_LINKS_PER_POST} per post.",
+                parameter=f"link_attachments[{i}]",
+            )
+
+
+def _post_options(
+    request: PipeRequest, parts: Sequence[str], links: Sequence[str | None], has_media: bool
+) -> PostOptions:
+    poll = validation.poll(request.poll)
+    gif = validation.gif(request.gif)
+    text_attachment = validation.text_attachment(request.text_attachment, any(links))
+    if sum(x is not None for x in (poll, gif, text_attachment)) > 1:
+        raise ValidationError(
+            "a post carries one attachment: choose poll, gif or text_attachment.",
+            parameter="poll" if poll else "gif",
+        )
+    if request.spoiler_media and not has_media:
+        raise ValidationError(
+            "spoiler_media=True needs files: it blurs the media of a post.",
+            parameter="spoiler_media",
+        )
+    return PostOptions(
+        every_post={
+            "reply_control": validation.reply_control(request.who_can_reply),
+            "allowlisted_country_codes": validation.country_codes(request.allowed_country_codes),
+            "topic_tag": validation.topic_tag(request.topic_tag),
+            "enable_reply_approvals": True if request.enable_reply_approvals else None,
+        },
+        first_post={
+            "location_id": _optional_id(request.location_id, "location_id"),
+            "text_entities": _spoilers(request.spoilers, parts),
+        },
+        last_text_post={
+            "poll_attachment": poll,
+            "gif_attachment": gif,
+            "text_attachment": text_attachment,
+        },
+        media_posts={"is_spoiler_media": True if request.spoiler_media else None},
+        link_attachments=list(links),
+        quote_post_id=_optional_id(request.quote_post_id, "quote_post_id"),
+        persist_quoted_post=request.persist_quoted_post,
+    )
+
+
+def _spoilers(ranges: Sequence[Any] | None, parts: Sequence[str]) -> str | None:
+    if not ranges:
+        return None
+    if len(parts) != 1:
+        raise ValidationError(
+            "spoilers= marks ranges of one post's text; this text makes "
+            f"{len(parts)} posts. Shorten it or post the spoiler separately.",
+            parameter="spoilers",
+        )
+    return validation.spoilers(ranges, parts[0])
+
+
+def _optional_id(value: str | int | None, parameter: str) -> str | None:
+    return None if value is None else validation.require_id(value, parameter)
+
+
+def chain_result(
+    plan: ChainPlan,
+    outcome: ChainOutcome,
+    total: int,
+    before: Sequence[Mapping[str, Any]],
+    log: Log,
+) -> Result:
+    """The 0.4.5-shaped result: media_ids and posts in chain order, plus what is left."""
+    published = [dict(p) for p in before] + [p.to_dict() for p in outcome.published]
+    data: dict[str, Any] = {"media_ids": [p["id"] for p in published], "posts": published}
+    if outcome.error is None:
+        message = SUCCESS_MESSAGE
+        if plan.unposted_text or plan.unposted_media:
+            data["unposted_text"] = list(plan.unposted_text)
+            data["unposted_media"] = [m.url for m in plan.unposted_media]
+            data["notes"] = list(plan.notes)
+            message = f"{SUCCESS_MESSAGE} {' '.join(plan.notes)}"
+            log.warning("%s", " ".join(plan.notes))
+        log.info("%s (%d post(s))", SUCCESS_MESSAGE, len(published))
+        return results.success(message, data)
+    failed = outcome.failed_index if outcome.failed_index is not None else 0
+    last_id = published[-1]["id"] if published else plan.reply_to_id
+    data.update(
+        remaining=[p.to_dict() for p in plan.posts if p.index >= failed],
+        next_reply_to_id=last_id,
+        total=total,
+    )
+    message = (
+        "Could not publish post"
+        if total == 1
+        else f"Could not publish part {failed + 1} of {total}"
+    )
+    if published:
+        message += f"; {len(published)} part(s) are live and resume_pipe(result) publishes the rest"
+    log.error("%s: %s", message, outcome.error)
+    return results.failure(message, outcome.error, data)
