@@ -24,6 +24,7 @@ DRY_RUN_MESSAGE = "Dry run: nothing was sent to Threads"
 NOT_ELIGIBLE_MESSAGE = (
     "You are attempting to send a geo-gated content but you are not eligible for geo-gating"
 )
+QUOTA_EXCEEDED_MESSAGE = "Rate limit exceeded!"  # 0.4.5's words, which scripts may match
 NOTHING_TO_POST = "Either text or at least 1 media (image or video) or both must be provided."
 
 

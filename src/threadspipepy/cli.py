@@ -288,8 +288,8 @@ def _configure_post(parser: argparse.ArgumentParser) -> None:
         metavar="TAG",
         action="append",
         dest="tags",
-        help="a hashtag for the chain, one per part in order (repeat for more); trailing "
-        "#tags of TEXT are used when no --tag is given",
+        help="a hashtag for the chain (repeat for more): one per part in order, the rest on "
+        "the last part; the trailing #tags of TEXT are taken off it and follow these",
     )
     chain.add_argument(
         "--persist-tags", action="store_true", help="put every tag on every part of the chain"

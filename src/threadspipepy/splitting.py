@@ -241,7 +241,8 @@ _INSIDE_TOKEN, _WORD, _SENTENCE, _PARAGRAPH = 0, 1, 2, 3
 _LINE_BREAKS = frozenset({"\n", "\r", "\r\n", "\x85", "\u2028", "\u2029"})
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]»]*$")
 
-# (tag lines of the parts so far, body of this part, is it the last part) -> line appended
+# (tag lines of the parts so far, body of this part, is it the last part) -> line appended.
+# Called with body "" to learn the line a body without a hashtag would get.
 LineFor = Callable[[Sequence[str], str, bool], str]
 
 
@@ -394,8 +395,12 @@ def _choose_cut(
 ) -> _Cut | None:
     """Where the part starting at `start` ends: the strongest boundary that fills it enough."""
     room_for_body = room.limit - len(prefix) - len(MARKER)
-    # A body without a hashtag gets the longest tag line, so it sets the room a token has.
-    token_room = room_for_body - threads_length(room.line_for(lines, "", False))
+    # A token "longer than a post" is one that fits neither here with the tag line a body
+    # without a hashtag gets, nor as the last part with the tags left over for it.
+    token_room = min(
+        room_for_body - threads_length(room.line_for(lines, "", False)),
+        room.limit - len(prefix) - threads_length(room.line_for(lines, "", True)),
+    )
     candidates = _cut_candidates(units, start, room_for_body, token_room, room.max_links)
 
     verdicts: dict[_Cut, tuple[bool, float]] = {}
@@ -439,7 +444,8 @@ def _cut_candidates(
     """Every cut whose body fits `room_for_body` and `max_links`, in text order.
 
     Cuts fall on whitespace; inside a token only when that token is too big for a part of its
-    own (bigger than `token_room`, the room left by a tag line, or holding too many links).
+    own (bigger than `token_room`, the room left by a tag line, or holding too many links),
+    which includes the rest of a token already cut.
     """
     cuts: list[_Cut] = []
     used, links = 0, set[str]()
@@ -453,7 +459,8 @@ def _cut_candidates(
         token_links = segment.links
         if seg_start != segment.start:
             token_links = frozenset(links_in(units.text(seg_start, segment.end)))
-        if size > token_room or len(token_links) > max_links:
+        already_cut = seg_start != segment.start
+        if already_cut or size > token_room or len(token_links) > max_links:
             cuts.extend(_cuts_inside(units, start, seg_start, segment.end, room_for_body))
         if used + size > room_for_body or len(links | token_links) > max_links:
             break

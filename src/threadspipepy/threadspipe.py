@@ -20,7 +20,14 @@ from . import media as media_mod
 from . import quota as quota_mod
 from . import results, splitting, validation
 from ._log import logger_for
-from ._pipe import DRY_RUN_MESSAGE, NOT_ELIGIBLE_MESSAGE, PipeRequest, build_plan, chain_result
+from ._pipe import (
+    DRY_RUN_MESSAGE,
+    NOT_ELIGIBLE_MESSAGE,
+    QUOTA_EXCEEDED_MESSAGE,
+    PipeRequest,
+    build_plan,
+    chain_result,
+)
 from ._redaction import Redactor
 from ._retry import RetryPolicy
 from ._transport import Endpoint, GraphClient, path_of
@@ -32,7 +39,7 @@ from .config import (
     ClientConfig,
     resolve_base_url,
 )
-from .errors import ThreadsPipeError, ValidationError
+from .errors import RateLimitError, ThreadsPipeError, ValidationError
 from .planning import ChainPlan, PlannedPost
 from .publishing import ChainPublisher, ChainWaits, Publisher, WaitPolicy
 from .results import Result
@@ -397,7 +404,7 @@ class ThreadsPipe:
                         ValidationError(NOT_ELIGIBLE_MESSAGE, parameter="allowed_country_codes"),
                     )
             if config.check_rate_limit_before_post or config.wait_on_rate_limit:
-                step = "Rate limit exceeded!"
+                step = "Could not check the publishing quota"
                 posts, replies = plan.quota_needs()
                 quota_mod.ensure_room(
                     lambda: quota_mod.read_quota(self._graph, config.user_id),
@@ -409,6 +416,9 @@ class ThreadsPipe:
                     clock=self._clock,
                     log=self._log,
                 )
+        except RateLimitError as exc:  # over quota, or throttled while reading it
+            self._log.error("%s %s", QUOTA_EXCEEDED_MESSAGE, exc)
+            return results.failure(QUOTA_EXCEEDED_MESSAGE, exc)
         except ThreadsPipeError as exc:
             self._log.error("%s: %s", step, exc)
             return results.failure(step, exc)

@@ -350,3 +350,23 @@ def test_split_post_is_public(tp: ThreadsPipe) -> None:
     assert len(parts) == 3
     assert parts[0].endswith("\n#one") and parts[1].endswith("\n#two")
     assert tp.__split_post__("short") == ["short"]
+
+
+def test_invalid_children_rebuild_the_whole_carousel(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe
+) -> None:
+    sandbox.fail("POST", "/v1.0/*/threads_publish", code=100, subcode=4279004, times=1)
+    result = tp.pipe("Carousel rebuilt", files=images(3))
+    assert result.ok, result
+    items = [f for f in creates(sandbox) if f.get("is_carousel_item") == "true"]
+    assert len(items) == 6  # every item was created again
+    assert len(post_creates(sandbox)) == 2
+    assert len(sandbox.posts) == 1 and len(sandbox.posts[0]["children"]) == 3
+
+
+def test_rebuilding_is_bounded(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> None:
+    sandbox.fail("POST", "/v1.0/*/threads_publish", code=24, subcode=4279009, times=10)
+    result = tp.pipe("Lost every time")
+    assert result["error"]["code"] == 24
+    assert len(post_creates(sandbox)) == 3  # the first build and two rebuilds
+    assert sandbox.posts == []

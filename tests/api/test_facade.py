@@ -162,3 +162,13 @@ def test_get_quota_usage_fields(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> Non
     replies = tp.get_quota_usage(for_reply=True)
     assert set(posts["data"][0]) == {"quota_usage", "config"}
     assert set(replies["data"][0]) == {"reply_quota_usage", "reply_config"}
+
+
+def test_a_failed_quota_read_is_not_called_a_rate_limit(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe
+) -> None:
+    sandbox.fail("GET", "/v1.0/*/threads_publishing_limit", status=500, times=5)
+    result = tp.pipe("Quota unknown")
+    assert result["message"] == "Could not check the publishing quota"
+    assert result["error"]["error_class"] == "ServerError"
+    assert sandbox.requests_to("POST") == []

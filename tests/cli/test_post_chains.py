@@ -75,6 +75,8 @@ def test_files_captions_and_audience_options(
         "followers_only",
         "--countries",
         "us,CA",
+        "--country",  # the old spelling, repeatable
+        "gb",
         "--topic-tag",
         "Travel",
         env=sandbox_env,
@@ -87,7 +89,7 @@ def test_files_captions_and_audience_options(
     assert carousel["location_id"] == "112233"
     assert carousel["enable_reply_approvals"] == "true"
     assert carousel["reply_control"] == "followers_only"
-    assert carousel["allowlisted_country_codes"] == "US,CA"
+    assert carousel["allowlisted_country_codes"] == "US,CA,GB"
     assert carousel["topic_tag"] == "Travel"
     # Items are created in parallel: compare them by URL, and the order in the carousel.
     items = {i.get("image_url") or i.get("video_url"): i for i in item_creates(sb)}

@@ -328,16 +328,25 @@ def test_text_of_only_tags_is_posted_as_those_tags() -> None:
 
 
 def test_tags_that_cannot_fit_are_refused_not_dropped() -> None:
-    tags = [f"#{i}{'x' * 49}" for i in range(10)]  # a 510-character tag line
+    tags = [f"#{i:02}{'x' * 48}" for i in range(12)]  # 51 characters each with the space
     with pytest.raises(ValidationError, match="tags") as caught:
-        split_post("hi", tags)
+        split_post("hi", tags)  # 11 tags left for the last part: 561 characters
     assert caught.value.parameter == "tags"
     with pytest.raises(ValidationError) as caught:
-        split_post(TEXT_1200, tags, persist_tags_multipost=True)
+        split_post(TEXT_1200, tags[:10], persist_tags_multipost=True)  # 510 on every part
     assert caught.value.parameter == "tags"
-    # Many tags fit when the text is split more: each part takes one.
-    parts = split_post("hi there, how are you", tags)
+    # With text to spread them over, every tag finds a part.
+    parts = split_post("hi there, how are you", tags[:8])
     assert_well_formed(parts)
+    assert [t for p in parts for t in tags_of(p)] == tags[:8]
+
+
+def test_a_word_that_fits_no_part_with_its_tags_counts_as_longer_than_a_post() -> None:
+    url = "https://example.com/" + "a" * 460  # fits a post, but not with its five tags
+    tags = ["#tag1", "#tag2", "#tag3", "#tag4", "#tag5"]
+    parts = split_post(url, tags)
+    assert_well_formed(parts)
+    assert "".join(strip_markers(parts)) == url
     assert [t for p in parts for t in tags_of(p)] == tags
 
 
