@@ -234,8 +234,9 @@ def _tag_line(tags: Sequence[str]) -> str:
 
 MARKER = "..."  # ends every part but the last and starts every part but the first (as 0.4.5)
 # A paragraph or sentence break is preferred only when it leaves the part at least this full;
-# otherwise the next weaker boundary is used, so no part is needlessly short.
-_MIN_FILL = 0.5
+# otherwise the next weaker boundary is used, so no part is needlessly short (posts are a
+# quota: 250 a day).
+_MIN_FILL = 0.75
 # How good a cut point is: a cut inside a token is allowed only for a token longer than a post.
 _INSIDE_TOKEN, _WORD, _SENTENCE, _PARAGRAPH = 0, 1, 2, 3
 _LINE_BREAKS = frozenset({"\n", "\r", "\r\n", "\x85", "\u2028", "\u2029"})
@@ -243,7 +244,7 @@ _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]»]*$")
 
 # (tag lines of the parts so far, body of this part, is it the last part) -> line appended.
 # Called with body "" to learn the line a body without a hashtag would get.
-LineFor = Callable[[Sequence[str], str, bool], str]
+_LineFor = Callable[[Sequence[str], str, bool], str]
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,7 @@ class _Cut:
 class _Room:
     limit: int
     max_links: int
-    line_for: LineFor
+    line_for: _LineFor
 
 
 class _Units:
@@ -449,20 +450,23 @@ def _cut_candidates(
     """
     cuts: list[_Cut] = []
     used, links = 0, set[str]()
-    for segment in units.segments[units.segment_index(start) :]:
+    for index in range(units.segment_index(start), len(units.segments)):
+        segment = units.segments[index]  # (indexing: a slice would copy the rest of the text)
         seg_start = max(segment.start, start)  # the part may start inside a cut-up token
         size = units.size(seg_start, segment.end)
         if segment.is_space:
             cuts.append(_Cut(seg_start, segment.end, segment.strength))
             used += size
             continue
-        token_links = segment.links
-        if seg_start != segment.start:
-            token_links = frozenset(links_in(units.text(seg_start, segment.end)))
-        already_cut = seg_start != segment.start
-        if already_cut or size > token_room or len(token_links) > max_links:
+        already_cut = seg_start > segment.start
+        if already_cut or size > token_room or len(segment.links) > max_links:
             cuts.extend(_cuts_inside(units, start, seg_start, segment.end, room_for_body))
-        if used + size > room_for_body or len(links | token_links) > max_links:
+        if used + size > room_for_body:
+            break
+        token_links = segment.links
+        if already_cut:  # only the rest of the token counts (and it is short: it fits)
+            token_links = frozenset(links_in(units.text(seg_start, segment.end)))
+        if len(links | token_links) > max_links:
             break
         used += size
         links |= token_links

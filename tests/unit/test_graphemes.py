@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -81,7 +82,7 @@ def test_clusters_rebuild_the_text(text: str) -> None:
 @given(TEXTS)
 def test_marks_only_start_a_cluster_where_there_is_nothing_to_attach_to(text: str) -> None:
     clusters = graphemes(text)
-    for before, cluster in zip(clusters, clusters[1:]):
+    for before, cluster in pairwise(clusters):
         if unicodedata.category(cluster[0]) in {"Mn", "Me", "Mc"}:
             assert unicodedata.category(before[-1]) in {"Cc", "Zl", "Zp"}
 

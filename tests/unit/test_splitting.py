@@ -50,7 +50,8 @@ def assert_well_formed(parts: Sequence[str], limit: int = 500) -> None:
         if index > 0:
             assert part.startswith(MARKER)
         if index < len(parts) - 1:
-            assert part.rpartition("\n")[0 if tags_of(part) else 2].endswith(MARKER)
+            before_tag_line = part.rpartition("\n")[0] if tags_of(part) else part
+            assert before_tag_line.endswith(MARKER)
 
 
 def assert_bodies_rebuild(bodies: Sequence[str], text: str, room: int = 500 - 6 - 80) -> None:
@@ -136,6 +137,14 @@ def test_an_early_paragraph_break_does_not_make_a_short_part() -> None:
     assert body.startswith("Title\n\nLorem") and threads_length(body) > 400
 
 
+def test_short_paragraphs_share_a_part_rather_than_take_one_each() -> None:
+    paragraph = (LOREM * 2)[:250].rsplit(" ", 1)[0] + "."
+    parts = split_post("\n\n".join([paragraph] * 12))
+    assert len(parts) <= 8  # not 12 half-empty posts: posts are a daily quota
+    assert all(threads_length(p) >= 0.75 * 494 for p in parts[:-1])
+    assert all(len(p.split("\n\n")) >= 2 for p in parts[:-1])
+
+
 def test_line_breaks_and_other_sentence_ends_count_as_sentence_ends() -> None:
     lines = "\n".join(f"item number {i} of a long list" for i in range(30))
     assert strip_markers(split_post(lines))[0].endswith("of a long list")
@@ -146,11 +155,11 @@ def test_line_breaks_and_other_sentence_ends_count_as_sentence_ends() -> None:
 def test_a_long_word_or_url_is_cut_only_when_unavoidable() -> None:
     assert split_text("x" * 600) == ["x" * 497 + MARKER, MARKER + "x" * 103]
     url = "https://example.com/" + "a" * 600
-    text = "intro " * 60 + url + " outro"
+    text = "intro " * 70 + url + " outro"
     parts = split_post(text)
     assert_well_formed(parts)
     bodies = strip_markers(parts)
-    assert bodies[0] == ("intro " * 60).strip()  # ends before the URL, not inside it
+    assert bodies[0] == ("intro " * 70).strip()  # ends before the URL, not inside it
     assert len(parts) == 3 and url.startswith(bodies[1]) and bodies[2].endswith(" outro")
     # A short lead-in is filled with the start of a token that must be cut anyway.
     parts = split_post("see " + url)
@@ -463,8 +472,8 @@ def test_split_post_properties(
         assert [tag for line in placed for tag in line] == expected  # each once, in order
         assert all(len(line) <= 1 for line in placed[:-1])
     if auto:
-        bodies = strip_markers(parts)
-        assert all(not line for line, b in zip(placed[:-1], bodies) if has_hashtag(b))
+        bodies = strip_markers(parts)  # a non-final part holding a hashtag passes its tag on
+        assert all(not placed[i] for i in range(len(parts) - 1) if has_hashtag(bodies[i]))
 
 
 @settings(max_examples=150, deadline=None)
