@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import media, results, splitting, validation
+from . import media, quota, results, splitting, validation
 from ._log import Log
+from ._transport import GraphClient
 from .config import ClientConfig
-from .errors import ValidationError
+from .errors import RateLimitError, ThreadsPipeError, ValidationError
 from .planning import ChainPlan, PostOptions, plan_chain
-from .publishing import ChainOutcome
+from .publishing import ChainOutcome, ChainPublisher, ChainWaits, Publisher, WaitPolicy
 from .results import Result
 
 SUCCESS_MESSAGE = "Post piped to Instagram Threads successfully!"
@@ -173,6 +174,107 @@ def _spoilers(ranges: Sequence[Any] | None, parts: Sequence[str]) -> str | None:
 
 def _optional_id(value: str | int | None, parameter: str) -> str | None:
     return None if value is None else validation.require_id(value, parameter)
+
+
+@dataclass(frozen=True)
+class PipeRuntime:
+    """What publishing a plan needs from the client, captured once per call."""
+
+    graph: GraphClient
+    config: ClientConfig
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
+    log: Log
+
+    def publisher(self) -> Publisher:
+        return Publisher(
+            self.graph, self.config.user_id, sleep=self.sleep, clock=self.clock, log=self.log
+        )
+
+    def waits(self) -> ChainWaits:
+        config = self.config
+        return ChainWaits(
+            post=WaitPolicy(
+                config.wait_before_post_publish,
+                config.post_publish_wait_time,
+                config.container_timeout,
+            ),
+            item=WaitPolicy(
+                config.wait_before_media_item_publish,
+                config.media_item_publish_wait_time,
+                config.container_timeout,
+            ),
+        )
+
+
+def publish_plan(
+    runtime: PipeRuntime,
+    plan: ChainPlan,
+    *,
+    total: int | None = None,
+    before: Sequence[Mapping[str, Any]] = (),
+) -> Result:
+    """Geo check and quota once, then the chain; the result lists what went out."""
+    try:
+        _check_geo_gating(runtime, plan)
+        _ensure_quota(runtime, plan)
+    except RateLimitError as exc:  # over quota, or throttled while reading it
+        runtime.log.error("%s %s", QUOTA_EXCEEDED_MESSAGE, exc)
+        return results.failure(QUOTA_EXCEEDED_MESSAGE, exc)
+    except _StepFailed as failed:
+        runtime.log.error("%s: %s", failed.step, failed.cause)
+        return results.failure(failed.step, failed.cause)
+    total = total or len(plan.posts)
+    outcome = ChainPublisher(runtime.publisher(), runtime.waits(), total).run(
+        plan.posts, plan.reply_to_id
+    )
+    return chain_result(plan, outcome, total, before, runtime.log)
+
+
+class _StepFailed(Exception):
+    """A preliminary step failed; `step` is the message the result carries."""
+
+    def __init__(self, step: str, cause: ThreadsPipeError) -> None:
+        super().__init__(step)
+        self.step = step
+        self.cause = cause
+
+
+def _check_geo_gating(runtime: PipeRuntime, plan: ChainPlan) -> None:
+    """One eligibility read when any post is geo-gated."""
+    if not any(p.options.get("allowlisted_country_codes") for p in plan.posts):
+        return
+    step = "Could not get geogating eligibility from Threads"
+    try:
+        body = runtime.graph.get("me", {"fields": "id,is_eligible_for_geo_gating"})
+    except ThreadsPipeError as exc:
+        raise _StepFailed(step, exc) from exc
+    if body.get("is_eligible_for_geo_gating") is not True:
+        error = ValidationError(NOT_ELIGIBLE_MESSAGE, parameter="allowed_country_codes")
+        raise _StepFailed(NOT_ELIGIBLE_MESSAGE, error)
+
+
+def _ensure_quota(runtime: PipeRuntime, plan: ChainPlan) -> None:
+    """One quota read: the whole chain must fit (or, if asked, wait until it does)."""
+    config = runtime.config
+    if not (config.check_rate_limit_before_post or config.wait_on_rate_limit):
+        return
+    posts, replies = plan.quota_needs()
+    try:
+        quota.ensure_room(
+            lambda: quota.read_quota(runtime.graph, config.user_id),
+            posts=posts,
+            replies=replies,
+            wait=config.wait_on_rate_limit,
+            max_wait=config.max_rate_limit_wait,
+            sleep=runtime.sleep,
+            clock=runtime.clock,
+            log=runtime.log,
+        )
+    except RateLimitError:
+        raise
+    except ThreadsPipeError as exc:
+        raise _StepFailed("Could not check the publishing quota", exc) from exc
 
 
 def chain_result(

@@ -20,14 +20,7 @@ from . import media as media_mod
 from . import quota as quota_mod
 from . import results, splitting, validation
 from ._log import logger_for
-from ._pipe import (
-    DRY_RUN_MESSAGE,
-    NOT_ELIGIBLE_MESSAGE,
-    QUOTA_EXCEEDED_MESSAGE,
-    PipeRequest,
-    build_plan,
-    chain_result,
-)
+from ._pipe import DRY_RUN_MESSAGE, PipeRequest, PipeRuntime, build_plan, publish_plan
 from ._redaction import Redactor
 from ._retry import RetryPolicy
 from ._transport import Endpoint, GraphClient, path_of
@@ -39,9 +32,9 @@ from .config import (
     ClientConfig,
     resolve_base_url,
 )
-from .errors import RateLimitError, ThreadsPipeError, ValidationError
+from .errors import ThreadsPipeError, ValidationError
 from .planning import ChainPlan, PlannedPost
-from .publishing import ChainPublisher, ChainWaits, Publisher, WaitPolicy
+from .publishing import Publisher
 from .results import Result
 
 # Variables `from_env` reads, and the constructor option each one fills.
@@ -346,7 +339,7 @@ class ThreadsPipe:
                     },
                 )
             )
-        return self._deliver(self._publish_plan(plan))
+        return self._deliver(publish_plan(self._runtime(), plan))
 
     def resume_pipe(self, error_result: Mapping[str, Any]) -> Result:
         """Publish what a partly published chain left, continuing it; nothing twice."""
@@ -368,7 +361,9 @@ class ThreadsPipe:
         plan = ChainPlan(posts=posts, reply_to_id=data.get("next_reply_to_id"))
         before = [dict(p) for p in data.get("posts") or []]
         return self._deliver(
-            self._publish_plan(plan, total=int(data.get("total") or len(posts)), before=before)
+            publish_plan(
+                self._runtime(), plan, total=int(data.get("total") or len(posts)), before=before
+            )
         )
 
     def split_post(self, post: str, tags: Sequence[str] | None = None) -> list[str]:
@@ -382,51 +377,6 @@ class ThreadsPipe:
         )
 
     __split_post__ = split_post  # 0.4.5's name, used by its tests
-
-    def _publish_plan(
-        self,
-        plan: ChainPlan,
-        *,
-        total: int | None = None,
-        before: list[dict[str, Any]] | None = None,
-    ) -> Result:
-        """Geo check and quota once, then the chain; the result lists what went out."""
-        config = self._config
-        before = before or []
-        step = "Could not check the publishing quota"
-        try:
-            if any(p.options.get("allowlisted_country_codes") for p in plan.posts):
-                step = "Could not get geogating eligibility from Threads"
-                eligibility = self._graph.get("me", {"fields": "id,is_eligible_for_geo_gating"})
-                if eligibility.get("is_eligible_for_geo_gating") is not True:
-                    return results.failure(
-                        NOT_ELIGIBLE_MESSAGE,
-                        ValidationError(NOT_ELIGIBLE_MESSAGE, parameter="allowed_country_codes"),
-                    )
-            if config.check_rate_limit_before_post or config.wait_on_rate_limit:
-                step = "Could not check the publishing quota"
-                posts, replies = plan.quota_needs()
-                quota_mod.ensure_room(
-                    lambda: quota_mod.read_quota(self._graph, config.user_id),
-                    posts=posts,
-                    replies=replies,
-                    wait=config.wait_on_rate_limit,
-                    max_wait=config.max_rate_limit_wait,
-                    sleep=self._sleep,
-                    clock=self._clock,
-                    log=self._log,
-                )
-        except RateLimitError as exc:  # over quota, or throttled while reading it
-            self._log.error("%s %s", QUOTA_EXCEEDED_MESSAGE, exc)
-            return results.failure(QUOTA_EXCEEDED_MESSAGE, exc)
-        except ThreadsPipeError as exc:
-            self._log.error("%s: %s", step, exc)
-            return results.failure(step, exc)
-        total = total or len(plan.posts)
-        outcome = ChainPublisher(self._publisher(), self._waits(), total).run(
-            plan.posts, plan.reply_to_id
-        )
-        return chain_result(plan, outcome, total, before, self._log)
 
     # -- single calls: repost, delete, containers ---------------------------------------------
     def repost_post(self, post_id: str | int) -> Result:
@@ -470,25 +420,12 @@ class ThreadsPipe:
         node = validation.require_id(container_id, "container_id")
         return self._graph_call(lambda: {"id": self._publisher().publish(node)})
 
-    def _publisher(self) -> Publisher:
-        return Publisher(
-            self._graph, self._config.user_id, sleep=self._sleep, clock=self._clock, log=self._log
-        )
+    def _runtime(self) -> PipeRuntime:
+        """What one call needs, read once: the config may be replaced by update_param."""
+        return PipeRuntime(self._graph, self._config, self._sleep, self._clock, self._log)
 
-    def _waits(self) -> ChainWaits:
-        config = self._config
-        return ChainWaits(
-            post=WaitPolicy(
-                config.wait_before_post_publish,
-                config.post_publish_wait_time,
-                config.container_timeout,
-            ),
-            item=WaitPolicy(
-                config.wait_before_media_item_publish,
-                config.media_item_publish_wait_time,
-                config.container_timeout,
-            ),
-        )
+    def _publisher(self) -> Publisher:
+        return self._runtime().publisher()
 
     # -- quota ------------------------------------------------------------------------------
     def get_quota_usage(self, for_reply: bool = False) -> Result:
