@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import media, quota, results, splitting, validation
+from . import hosting, media, quota, results, splitting, validation
 from ._log import Log
 from ._transport import GraphClient
 from .config import ClientConfig
-from .errors import RateLimitError, ThreadsPipeError, ValidationError
+from .errors import MediaHostingError, RateLimitError, ThreadsPipeError, ValidationError
+from .hosting import MediaHost
 from .planning import ChainPlan, PostOptions, plan_chain
 from .publishing import ChainOutcome, ChainPublisher, ChainWaits, Publisher, WaitPolicy
 from .results import Result
@@ -25,6 +26,7 @@ DRY_RUN_MESSAGE = "Dry run: nothing was sent to Threads"
 NOT_ELIGIBLE_MESSAGE = (
     "You are attempting to send a geo-gated content but you are not eligible for geo-gating"
 )
+UPLOAD_FAILED_MESSAGE = "Could not upload local media"
 QUOTA_EXCEEDED_MESSAGE = "Rate limit exceeded!"  # 0.4.5's words, which scripts may match
 NOTHING_TO_POST = "Either text or at least 1 media (image or video) or both must be provided."
 
@@ -55,36 +57,74 @@ class PipeRequest:
     text_attachment: Mapping[str, Any] | None
 
 
+@dataclass(frozen=True)
+class PreparedPipe:
+    """A checked `pipe()` call: the plan, the local files to host first, and their host."""
+
+    plan: ChainPlan
+    local_files: tuple[media.LocalFile, ...] = ()
+    host: MediaHost | None = None
+
+
 def build_plan(
-    request: PipeRequest, config: ClientConfig, probe: Callable[[str], str | None] | None
-) -> ChainPlan:
-    """Validate, split and plan; raise ValidationError before anything is published."""
+    request: PipeRequest,
+    config: ClientConfig,
+    probe: Callable[[str], str | None] | None,
+    host: MediaHost | None,
+) -> PreparedPipe:
+    """Validate, split and plan; raise ValidationError before anything is uploaded or posted."""
     text = _post_text(request.post)
-    urls = media.check_files(request.files)
-    if not text and not urls:
+    files = media.classify_all(request.files)
+    if not text and not files:
         raise ValidationError(NOTHING_TO_POST, parameter="post")
-    captions = validation.captions(request.file_captions, len(urls))
+    local = tuple(f for f in files if isinstance(f, media.LocalFile))
+    if local:
+        _check_host(host, config, local[0])
+    media.check_rules(files, hosting.host_limit(host))
+    captions = validation.captions(request.file_captions, len(files))
     links = [
         validation.http_url(link, f"link_attachments[{i}]") if link else None
         for i, link in enumerate(request.link_attachments or [])
     ]
     parts = _split(text, request, config)
     _check_part_links(parts, links)
-    options = _post_options(request, parts, links, bool(urls))
+    options = _post_options(request, parts, links, bool(files))
     reply_to_id = _optional_id(request.reply_to_id, "reply_to_id")
 
     def plan_with(probe_kinds: Callable[[str], str | None] | None) -> ChainPlan:
-        planned_media = media.resolve_kinds(urls, captions, probe_kinds)
         return plan_chain(
             parts,
-            planned_media,
+            media.plan_media(files, captions, probe_kinds),
             options,
             reply_to_id=reply_to_id,
             chained_post=request.chained_post,
         )
 
     plan = plan_with(None)  # every placement rule checked before any request
-    return plan_with(probe) if probe is not None and urls else plan
+    if probe is not None and len(local) < len(files):
+        plan = plan_with(probe)
+    planned = {m.index for m in plan.local_media}
+    return PreparedPipe(
+        plan, tuple(f for f in local if f.index in planned), host if local else None
+    )
+
+
+def _check_host(host: MediaHost | None, config: ClientConfig, first: media.LocalFile) -> None:
+    """Local files need somewhere to live: media_host, or all three GitHub options."""
+    if host is None:
+        missing = hosting.missing_github_options(config)
+        raise ValidationError(
+            f"{first.label} is a local file, and Threads only fetches media by URL: set "
+            f"{', '.join(missing)} (a public GitHub repository for temporary uploads; see "
+            "docs/05-media-and-github.md) or pass media_host=.",
+            parameter=missing[0] if missing else "media_host",
+        )
+    if not (callable(getattr(host, "upload", None)) and callable(getattr(host, "delete", None))):
+        raise ValidationError(
+            "media_host must have upload(data, filename, mime) -> (url, handle) and "
+            "delete(handle) methods.",
+            parameter="media_host",
+        )
 
 
 def _post_text(post: str | None) -> str:
@@ -209,12 +249,17 @@ class PipeRuntime:
 
 def publish_plan(
     runtime: PipeRuntime,
-    plan: ChainPlan,
+    prepared: PreparedPipe,
     *,
     total: int | None = None,
     before: Sequence[Mapping[str, Any]] = (),
 ) -> Result:
-    """Geo check and quota once, then the chain; the result lists what went out."""
+    """Geo check and quota once, host local files, then the chain; always delete the files.
+
+    The hosted files are deleted in a `finally`, so an API error, an exception or Ctrl-C
+    leaves nothing behind; a delete that keeps failing is reported, never raised.
+    """
+    plan = prepared.plan
     try:
         _check_geo_gating(runtime, plan)
         _ensure_quota(runtime, plan)
@@ -224,7 +269,35 @@ def publish_plan(
     except _StepFailed as failed:
         runtime.log.error("%s: %s", failed.step, failed.cause)
         return results.failure(failed.step, failed.cause)
-    total = total or len(plan.posts)
+    hosted = (
+        hosting.HostedFiles(prepared.host, runtime.log, sleep=runtime.sleep)
+        if prepared.host is not None and prepared.local_files
+        else None
+    )
+    try:
+        result = _host_and_publish(runtime, prepared, hosted, total or len(plan.posts), before)
+    finally:
+        problems = hosted.cleanup() if hosted is not None else []
+    if problems:
+        data = result.setdefault("data", {})
+        data["cleanup_errors"] = problems
+    return result
+
+
+def _host_and_publish(
+    runtime: PipeRuntime,
+    prepared: PreparedPipe,
+    hosted: hosting.HostedFiles | None,
+    total: int,
+    before: Sequence[Mapping[str, Any]],
+) -> Result:
+    plan = prepared.plan
+    if hosted is not None:
+        try:
+            plan = plan.with_hosted_urls(hosted.upload_all(prepared.local_files))
+        except MediaHostingError as exc:
+            runtime.log.error("%s: %s", UPLOAD_FAILED_MESSAGE, exc)
+            return results.failure(UPLOAD_FAILED_MESSAGE, exc)
     outcome = ChainPublisher(runtime.publisher(), runtime.waits(), total).run(
         plan.posts, plan.reply_to_id
     )
@@ -299,8 +372,9 @@ def chain_result(
         return results.success(message, data)
     failed = outcome.failed_index if outcome.failed_index is not None else 0
     last_id = published[-1]["id"] if published else plan.reply_to_id
+    live = {p.index for p in outcome.published}
     data.update(
-        remaining=[p.to_dict() for p in plan.posts if p.index >= failed],
+        remaining=[p.to_dict() for p in plan.posts if p.index not in live],
         next_reply_to_id=last_id,
         total=total,
     )
@@ -311,5 +385,7 @@ def chain_result(
     )
     if published:
         message += f"; {len(published)} part(s) are live and resume_pipe(result) publishes the rest"
+    elif total > 1:
+        message += "; nothing was published"
     log.error("%s: %s", message, outcome.error)
     return results.failure(message, outcome.error, data)

@@ -139,6 +139,14 @@ class MediaProcessingError(ThreadsAPIError):
         return out
 
 
+class MediaHostingError(ThreadsPipeError):
+    """Uploading local media to its temporary host (or deleting it) failed."""
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
 class NotFoundError(ThreadsAPIError):
     """The object (post, container, user) does not exist or cannot be seen."""
 

@@ -1,17 +1,27 @@
-"""Media given as URLs: which are images and which are videos, checked before any post.
+"""What each file of a `pipe()` call is, and whether Threads will take it. No uploads here.
 
-Threads fetches media itself from a public URL and accepts JPEG or PNG images and MP4 or MOV
-videos. The kind comes from the URL's extension (case-insensitive) or, when the path has
-none that tells, from a HEAD request that follows redirects.
+A file is a URL Threads fetches itself, or local content (a path, bytes, base64, a data: URI,
+a binary file object) that a media host must publish first. Local content is typed by its
+magic bytes (`filetype`), never by its name; a URL by its extension or, when that does not
+tell, a HEAD request. Threads accepts JPEG or PNG images up to 8 MB and MP4 or MOV videos up
+to 1 GB; a host may take less (GitHub's contents API: 100 MB). All of it is checked before
+anything is uploaded or posted.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
+import os
 import posixpath
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
+import filetype
 import requests
 
 from .errors import ValidationError
@@ -46,11 +56,74 @@ REFUSED_EXTENSIONS = frozenset(
 RULE = "Threads accepts JPEG or PNG images and MP4 or MOV videos"
 
 
+IMAGE_MAX_BYTES = 8 * 1024 * 1024
+VIDEO_MAX_BYTES = 1024 * 1024 * 1024
+LOCAL_MIMES = {
+    "image/jpeg": IMAGE,
+    "image/png": IMAGE,
+    "video/mp4": VIDEO,
+    "video/quicktime": VIDEO,
+}
+EXTENSION_OF = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "video/mp4": "mp4",
+    "video/quicktime": "mov",
+}
+# filetype needs the first few hundred bytes at most to recognise these formats.
+SNIFF_BYTES = 8192
+# A base64 string shorter than this cannot hold a real image or video, and short words ("test",
+# "data") are valid base64: requiring a recognised file inside settles that ambiguity anyway.
+MIN_BASE64_CHARS = 16
+CLASSIFICATION_ORDER = (
+    "bytes, bytearray or memoryview; then a pathlib.Path (or other os.PathLike); then a binary "
+    "file object; then for a str: an http(s) URL, an existing local path (~ expanded, relative "
+    "names included), a data: URI, and last a base64 string of an image or video"
+)
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A file Threads fetches itself from its public URL."""
+
+    index: int
+    url: str
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A file that must be hosted before Threads can fetch it: on disk or in memory."""
+
+    index: int
+    label: str  # how messages name it: "files[2] (photo.jpg)"
+    mime: str
+    size: int
+    path: Path | None = None
+    data: bytes | None = field(default=None, repr=False)
+
+    @property
+    def kind(self) -> str:
+        return LOCAL_MIMES[self.mime]
+
+    @property
+    def filename_extension(self) -> str:
+        return EXTENSION_OF[self.mime]
+
+    def open(self) -> BinaryIO:
+        """A fresh binary stream of the content (a file on disk is read, never loaded whole)."""
+        if self.path is not None:
+            return self.path.open("rb")
+        return io.BytesIO(self.data or b"")
+
+
+MediaFile = RemoteFile | LocalFile
+
+
 def is_url(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     parts = urlsplit(value.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value.strip()
 
 
 def kind_from_extension(url: str) -> str | None:
@@ -69,46 +142,173 @@ def kind_from_content_type(content_type: str | None) -> str | None:
     return KIND_BY_MIME.get(mime)
 
 
-def check_files(files: Sequence[Any]) -> list[str]:
-    """The URLs of `files`, refusing what this version cannot post, before any request."""
-    urls: list[str] = []
-    for i, file in enumerate(files):
-        if not is_url(file):
-            raise NotImplementedError(
-                f"files[{i}] is not an http(s) URL; local files, bytes and base64 are not "
-                "supported by threadspipepy 0.5.0 yet. Host the file and pass its URL."
-            )
-        url = str(file).strip()
-        refused = refused_extension(url)
-        if refused:
+def classify(file: Any, index: int) -> MediaFile:
+    """What `files[index]` is, resolved in CLASSIFICATION_ORDER; ValidationError if nothing."""
+    where = f"files[{index}]"
+    if isinstance(file, bytes | bytearray | memoryview):
+        return _in_memory(bytes(file), index, f"{where} (bytes)")
+    if isinstance(file, os.PathLike):
+        return _on_disk(Path(os.fspath(file)), index, must_exist=True)
+    if hasattr(file, "read"):
+        return _from_stream(file, index)
+    if not isinstance(file, str):
+        raise ValidationError(
+            f"{where} is a {type(file).__name__}; expected a URL, a path, bytes, base64 or a "
+            "binary file object.",
+            parameter=where,
+        )
+    text = file.strip()
+    if is_url(text):
+        return _remote(text, index)
+    path = Path(text).expanduser() if text and len(text) < 4096 else None
+    if path is not None and path.is_file():
+        return _on_disk(path, index, must_exist=True)
+    if text.startswith("data:"):
+        return _in_memory(_decode_data_uri(text, where), index, f"{where} (data URI)")
+    decoded = _decode_base64(text)
+    if decoded is not None and _sniff_mime(decoded[:SNIFF_BYTES]) is not None:
+        return _in_memory(decoded, index, f"{where} (base64)")
+    raise ValidationError(_unrecognised(text, where), parameter=where)
+
+
+def _remote(url: str, index: int) -> RemoteFile:
+    refused = refused_extension(url)
+    if refused:
+        raise ValidationError(
+            f"files[{index}] ({url}) is a {refused} file; {RULE}.", parameter=f"files[{index}]"
+        )
+    return RemoteFile(index, url)
+
+
+def _on_disk(path: Path, index: int, *, must_exist: bool) -> LocalFile:
+    where = f"files[{index}] ({path.name})"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ValidationError(
+            f"{where} cannot be read: {exc.strerror or exc}.", parameter=f"files[{index}]"
+        ) from None
+    return LocalFile(index, where, _required_mime(head, where, index), size, path=path.resolve())
+
+
+def _in_memory(data: bytes, index: int, label: str) -> LocalFile:
+    return LocalFile(
+        index, label, _required_mime(data[:SNIFF_BYTES], label, index), len(data), data=data
+    )
+
+
+def _from_stream(stream: Any, index: int) -> LocalFile:
+    data = stream.read()
+    if isinstance(data, str) or not isinstance(data, bytes | bytearray):
+        raise ValidationError(
+            f"files[{index}] is a text-mode file object; open it in binary mode ('rb').",
+            parameter=f"files[{index}]",
+        )
+    name = getattr(stream, "name", None)
+    label = f"files[{index}] ({Path(name).name})" if isinstance(name, str) else f"files[{index}]"
+    return _in_memory(bytes(data), index, label)
+
+
+def _sniff_mime(head: bytes) -> str | None:
+    guess = filetype.guess(head)
+    return str(guess.mime) if guess is not None else None
+
+
+def _required_mime(head: bytes, label: str, index: int) -> str:
+    mime = _sniff_mime(head)
+    if mime not in LOCAL_MIMES:
+        found = f"its content is {mime}" if mime else "its content is not a known image or video"
+        raise ValidationError(f"{label}: {found}; {RULE}.", parameter=f"files[{index}]")
+    return mime
+
+
+def _decode_data_uri(text: str, where: str) -> bytes:
+    header, _, payload = text.partition(",")
+    if not header.endswith(";base64") or not payload:
+        raise ValidationError(
+            f"{where} is a data: URI without base64 content; expected data:<mime>;base64,<data>.",
+            parameter=where,
+        )
+    decoded = _decode_base64(payload)
+    if decoded is None:
+        raise ValidationError(f"{where} is a data: URI whose base64 is invalid.", parameter=where)
+    return decoded
+
+
+def _decode_base64(text: str) -> bytes | None:
+    compact = "".join(text.split())
+    if len(compact) < MIN_BASE64_CHARS or len(compact) % 4:
+        return None
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _unrecognised(text: str, where: str) -> str:
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    looks_like_path = "/" in text or "\\" in text or bool(posixpath.splitext(text)[1])
+    if looks_like_path:
+        return f"{where}: no such file {str(Path(text).expanduser().resolve())!r} (and not a URL)."
+    return (
+        f"{where} ({shown!r}) is not an http(s) URL, an existing file, a data: URI or base64 of "
+        "an image or video."
+    )
+
+
+def check_rules(files: Sequence[MediaFile], host_limit: int | None) -> None:
+    """Threads' size rules, and the host's own limit, before anything is uploaded."""
+    for file in files:
+        if not isinstance(file, LocalFile):
+            continue
+        limit = IMAGE_MAX_BYTES if file.kind == IMAGE else VIDEO_MAX_BYTES
+        rule = "images may be at most 8 MB" if file.kind == IMAGE else "videos at most 1 GB"
+        if host_limit is not None and host_limit < limit:
+            limit, rule = host_limit, f"the media host takes at most {_mb(host_limit)}"
+        if file.size > limit:
             raise ValidationError(
-                f"files[{i}] ({url}) is a {refused} file; {RULE}.", parameter=f"files[{i}]"
+                f"{file.label} is {_mb(file.size)}; {rule}.", parameter=f"files[{file.index}]"
             )
-        urls.append(url)
-    return urls
 
 
-def resolve_kinds(
-    urls: Sequence[str],
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def classify_all(files: Sequence[Any]) -> list[MediaFile]:
+    return [classify(file, i) for i, file in enumerate(files)]
+
+
+def plan_media(
+    files: Sequence[MediaFile],
     captions: Sequence[str | None],
     probe: Callable[[str], str | None] | None,
 ) -> list[PlannedMedia]:
-    """Planned media with their kinds; `probe` (a HEAD request) asks for unknown ones.
+    """Planned media with their kinds; `probe` (a HEAD request) asks for untyped URLs.
 
-    With `probe=None` (a dry run sends nothing) unknown kinds stay None.
+    Local files get their URL once hosted; with `probe=None` (a dry run sends nothing) an
+    untyped URL's kind stays None.
     """
-    media = []
-    for i, url in enumerate(urls):
-        kind = kind_from_extension(url)
-        if kind is None and probe is not None:
-            kind = kind_from_content_type(probe(url))
-            if kind is None:
-                raise ValidationError(
-                    f"files[{i}] ({url}) is not an image or video Threads accepts; {RULE}.",
-                    parameter=f"files[{i}]",
-                )
-        media.append(PlannedMedia(index=i, url=url, kind=kind, alt_text=captions[i]))
-    return media
+    return [_planned(file, captions[file.index], probe) for file in files]
+
+
+def _planned(
+    file: MediaFile, caption: str | None, probe: Callable[[str], str | None] | None
+) -> PlannedMedia:
+    if isinstance(file, LocalFile):
+        return PlannedMedia(file.index, "", file.kind, caption, source=file.label)
+    kind = kind_from_extension(file.url)
+    if kind is None and probe is not None:
+        kind = kind_from_content_type(probe(file.url))
+        if kind is None:
+            raise ValidationError(
+                f"files[{file.index}] ({file.url}) is not an image or video Threads accepts; "
+                f"{RULE}.",
+                parameter=f"files[{file.index}]",
+            )
+    return PlannedMedia(file.index, file.url, kind, caption)
 
 
 def head_probe(session: requests.Session, timeout: float) -> Callable[[str], str | None]:

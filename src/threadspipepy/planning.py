@@ -18,7 +18,7 @@ The plan is what `dry_run=True` returns and what publishing walks. Every placeme
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import ValidationError
@@ -34,13 +34,23 @@ class PlannedMedia:
     url: str
     kind: str | None  # "IMAGE" or "VIDEO"; None while unknown (dry run of an untyped URL)
     alt_text: str | None = None
+    source: str | None = None  # a local file's label; its url is "" until it is hosted
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "url": self.url, "kind": self.kind, "alt_text": self.alt_text}
+        out = {"index": self.index, "url": self.url, "kind": self.kind, "alt_text": self.alt_text}
+        if self.source is not None:
+            out["source"] = self.source
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PlannedMedia:
-        return cls(int(data["index"]), str(data["url"]), data.get("kind"), data.get("alt_text"))
+        return cls(
+            int(data["index"]),
+            str(data["url"]),
+            data.get("kind"),
+            data.get("alt_text"),
+            data.get("source"),
+        )
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,23 @@ class ChainPlan:
         if self.reply_to_id is not None:
             return 0, len(self.posts)
         return 1, len(self.posts) - 1
+
+    def with_hosted_urls(self, urls: Mapping[int, str]) -> ChainPlan:
+        """The same plan with each local file's URL filled in (file index -> URL)."""
+        posts = tuple(
+            replace(
+                post,
+                media=tuple(
+                    replace(m, url=urls[m.index]) if m.index in urls else m for m in post.media
+                ),
+            )
+            for post in self.posts
+        )
+        return replace(self, posts=posts)
+
+    @property
+    def local_media(self) -> tuple[PlannedMedia, ...]:
+        return tuple(m for post in self.posts for m in post.media if m.source is not None)
 
     def to_dict(self) -> dict[str, Any]:
         return {

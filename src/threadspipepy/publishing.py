@@ -30,13 +30,14 @@ PUBLISHED = "PUBLISHED"
 ERROR = "ERROR"
 EXPIRED = "EXPIRED"
 STATUS_FIELDS = "id,status,error_message"
-FIRST_POLL_PAUSE = 0.5
+FIRST_POLL_PAUSE = 0.25
+POLL_GROWTH = 1.5
 # How many times an ambiguous publish is re-checked and, if still unpublished, sent again.
 MAX_PUBLISH_ATTEMPTS = 3
 # How many of the newest posts are searched for a post whose publish answer was lost.
 RECOVERY_PAGE_SIZE = 10
-# Carousel items created and awaited at once: fast, yet gentle on the app's call budget.
-MAX_PARALLEL_ITEMS = 8
+# Requests in flight at once when creating or polling carousel items.
+MAX_PARALLEL_REQUESTS = 8
 # A container Meta lost (24/4279009) or whose children went bad (4279004) is rebuilt this often.
 MAX_RECREATIONS = 2
 CONTAINER_LOST = (24, 4279009)
@@ -52,12 +53,18 @@ class WaitPolicy:
     timeout: float = 300.0
 
 
-def poll_pauses(max_pause: float, first: float = FIRST_POLL_PAUSE) -> Iterator[float]:
-    """Pauses between status polls: 0.5 s, 1 s, 2 s, ... never longer than `max_pause`."""
+def poll_pauses(
+    max_pause: float, first: float = FIRST_POLL_PAUSE, factor: float = POLL_GROWTH
+) -> Iterator[float]:
+    """Pauses between status polls: 0.25 s, then 1.5 times longer each time, capped.
+
+    Gentle growth keeps the gap between "ready" and "seen ready" small for the seconds an
+    image takes, while a long video is still polled only every `max_pause` seconds.
+    """
     pause = min(first, max_pause)
     while True:
         yield max(pause, 0.0)
-        pause = min(pause * 2, max_pause)
+        pause = min(pause * factor, max_pause)
 
 
 class Publisher:
@@ -88,39 +95,54 @@ class Publisher:
 
     def wait_until_finished(self, container_id: str, policy: WaitPolicy, label: str) -> None:
         """Poll until FINISHED; ERROR, EXPIRED or the timeout end the wait with an error."""
-        if not policy.enabled:
+        self.wait_all([(container_id, label)], policy)
+
+    def wait_all(self, containers: Sequence[tuple[str, str]], policy: WaitPolicy) -> None:
+        """Poll several (container id, label) pairs together until every one is FINISHED.
+
+        One loop, one sleep: each round reads the unfinished containers' statuses (in
+        parallel when there are several) and the first ERROR or EXPIRED ends the wait.
+        """
+        if not policy.enabled or not containers:
             return
+        pending = dict(containers)
         deadline = self.clock() + policy.timeout
         pauses = poll_pauses(policy.max_pause)
-        first_wait = True
+        announced = False
         while True:
-            body = self.status(container_id)
-            status = str(body.get("status", ""))
-            if status in (FINISHED, PUBLISHED):
+            for container_id, body in self._statuses(list(pending)):
+                status = str(body.get("status", ""))
+                if status in (FINISHED, PUBLISHED):
+                    del pending[container_id]
+                elif status in (ERROR, EXPIRED):
+                    label = pending[container_id]
+                    raise _processing_error(container_id, label, status, body.get("error_message"))
+            if not pending:
                 return
-            if status in (ERROR, EXPIRED):
-                raise _processing_error(container_id, label, status, body.get("error_message"))
-            if status == IN_PROGRESS and first_wait:
+            if not announced:
+                first_id, first_label = next(iter(pending.items()))
+                what = f"{len(pending)} containers" if len(pending) > 1 else f"container {first_id}"
                 self.log.info(
-                    "%s: waiting for Threads to process container %s", label, container_id
+                    "%s: waiting for Threads to process %s", first_label.split(",")[0], what
                 )
-                first_wait = False
+                announced = True
             pause = min(next(pauses), max(deadline - self.clock(), 0.0))
             if pause <= 0:
+                container_id, label = next(iter(pending.items()))
                 raise MediaProcessingError(
-                    f"{label}: container {container_id} was still {status or 'not ready'} "
-                    f"after {policy.timeout:.0f} s; raise container_timeout= to wait longer.",
+                    f"{label}: container {container_id} was not ready after "
+                    f"{policy.timeout:.0f} s; raise container_timeout= to wait longer.",
                     container_id=container_id,
-                    status=status or None,
+                    status=IN_PROGRESS,
                 )
-            self.log.debug(
-                "%s: container %s is %s; polling again in %.1f s",
-                label,
-                container_id,
-                status,
-                pause,
-            )
             self.sleep(pause)
+
+    def _statuses(self, container_ids: list[str]) -> list[tuple[str, dict[str, Any]]]:
+        if len(container_ids) == 1:
+            return [(container_ids[0], self.status(container_ids[0]))]
+        workers = min(MAX_PARALLEL_REQUESTS, len(container_ids))
+        with ThreadPoolExecutor(workers, thread_name_prefix="threadspipepy-poll") as pool:
+            return list(zip(container_ids, pool.map(self.status, container_ids), strict=True))
 
     def publish(self, container_id: str, expected_text: str | None = None) -> str:
         """Publish once and return the media id; never publish the same container twice."""
@@ -263,7 +285,12 @@ def _url_field(media: PlannedMedia) -> str:
 
 
 class ChainPublisher:
-    """Publishes planned posts in order, each replying to the one before."""
+    """Publishes planned posts in order, each replying to the one before.
+
+    Carousel items do not depend on the chain, so every item of every post is created and
+    processed up front, all together: a later carousel is ready when its turn comes, and a
+    file Threads cannot process stops the call before anything is live.
+    """
 
     def __init__(self, publisher: Publisher, waits: ChainWaits, total: int) -> None:
         self.publisher = publisher
@@ -271,11 +298,15 @@ class ChainPublisher:
         self.total = total
 
     def run(self, posts: Sequence[PlannedPost], reply_to_id: str | None) -> ChainOutcome:
+        try:
+            children = self.build_items([p for p in posts if len(p.media) > 1])
+        except _ItemFailure as failure:
+            return ChainOutcome((), failure.error, failure.post_index)
         published: list[PublishedPost] = []
         previous = reply_to_id
         for post in posts:
             try:
-                media_id = self.publish_one(post, previous)
+                media_id = self.publish_one(post, previous, children.get(post.index))
             except ThreadsPipeError as exc:
                 return ChainOutcome(tuple(published), exc, post.index)
             published.append(
@@ -289,11 +320,21 @@ class ChainPublisher:
             previous = media_id
         return ChainOutcome(tuple(published))
 
-    def publish_one(self, post: PlannedPost, reply_to_id: str | None) -> str:
+    def publish_one(
+        self, post: PlannedPost, reply_to_id: str | None, children: list[str] | None = None
+    ) -> str:
         """Build, wait for and publish one post; rebuild it if Meta lost the container."""
-        label = f"Part {post.index + 1}/{self.total}"
+        label = self._label(post)
         for rebuild in range(MAX_RECREATIONS + 1):
-            container_id = self.build(post, reply_to_id, label)
+            if children is None and len(post.media) > 1:
+                try:
+                    children = self.build_items([post])[post.index]
+                except _ItemFailure as failure:
+                    raise failure.error from None
+            container_id = self.publisher.create_container(
+                post_params(post, reply_to_id, children or [])
+            )
+            self.publisher.wait_until_finished(container_id, self.waits.post, label)
             try:
                 return self.publisher.publish(container_id, post.text)
             except ThreadsAPIError as exc:
@@ -306,29 +347,53 @@ class ChainPublisher:
                     exc.code,
                     exc.subcode,
                 )
+                children = None  # the items may be what went bad: build them again too
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def build(self, post: PlannedPost, reply_to_id: str | None, label: str) -> str:
-        """Create the post's containers (items in parallel) and wait until it is FINISHED."""
-        children = self.build_items(post, label) if len(post.media) > 1 else []
-        container_id = self.publisher.create_container(post_params(post, reply_to_id, children))
-        self.publisher.wait_until_finished(container_id, self.waits.post, label)
-        return container_id
+    def build_items(self, posts: Sequence[PlannedPost]) -> dict[int, list[str]]:
+        """Create every carousel item of `posts` in parallel, then wait for all of them."""
+        jobs = [(post, media) for post in posts for media in post.media]
+        if not jobs:
+            return {}
+        workers = min(MAX_PARALLEL_REQUESTS, len(jobs))
+        with ThreadPoolExecutor(workers, thread_name_prefix="threadspipepy-items") as pool:
+            futures = [
+                pool.submit(self.publisher.create_container, item_params(media))
+                for _, media in jobs
+            ]
+        for (post, _), future in zip(jobs, futures, strict=True):
+            error = future.exception()
+            if isinstance(error, ThreadsPipeError):
+                raise _ItemFailure(post.index, error)
+            if error is not None:
+                raise error
+        ids = [future.result() for future in futures]
+        labels = [self._item_label(post, media) for post, media in jobs]
+        post_of = {cid: post.index for cid, (post, _) in zip(ids, jobs, strict=True)}
+        try:
+            self.publisher.wait_all(list(zip(ids, labels, strict=True)), self.waits.item)
+        except MediaProcessingError as exc:
+            raise _ItemFailure(post_of.get(exc.container_id or "", posts[0].index), exc) from exc
+        children: dict[int, list[str]] = {}
+        for cid, (post, _) in zip(ids, jobs, strict=True):
+            children.setdefault(post.index, []).append(cid)
+        return children
 
-    def build_items(self, post: PlannedPost, label: str) -> list[str]:
-        def one(media: PlannedMedia) -> str:
-            item_label = f"{label}, file {media.index} ({media.url})"
-            container_id = self.publisher.create_container(item_params(media))
-            self.publisher.wait_until_finished(container_id, self.waits.item, item_label)
-            return container_id
+    def _label(self, post: PlannedPost) -> str:
+        return f"Part {post.index + 1}/{self.total}"
 
-        workers = min(MAX_PARALLEL_ITEMS, len(post.media))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="threadspipepy") as pool:
-            futures = [pool.submit(one, media) for media in post.media]
-        errors = [f.exception() for f in futures if f.exception() is not None]
-        if errors:
-            raise errors[0]  # type: ignore[misc]
-        return [f.result() for f in futures]
+    def _item_label(self, post: PlannedPost, media: PlannedMedia) -> str:
+        where = media.source or media.url
+        return f"{self._label(post)}, file {media.index} ({where})"
+
+
+class _ItemFailure(Exception):
+    """A carousel item failed; `post_index` says whose."""
+
+    def __init__(self, post_index: int, error: ThreadsPipeError) -> None:
+        super().__init__(str(error))
+        self.post_index = post_index
+        self.error = error
 
 
 def _container_gone(exc: ThreadsAPIError) -> bool:

@@ -20,7 +20,14 @@ from . import media as media_mod
 from . import quota as quota_mod
 from . import results, splitting, validation
 from ._log import logger_for
-from ._pipe import DRY_RUN_MESSAGE, PipeRequest, PipeRuntime, build_plan, publish_plan
+from ._pipe import (
+    DRY_RUN_MESSAGE,
+    PipeRequest,
+    PipeRuntime,
+    PreparedPipe,
+    build_plan,
+    publish_plan,
+)
 from ._redaction import Redactor
 from ._retry import RetryPolicy
 from ._transport import Endpoint, GraphClient, path_of
@@ -33,6 +40,7 @@ from .config import (
     resolve_base_url,
 )
 from .errors import ThreadsPipeError, ValidationError
+from .hosting import MediaHost, github_host
 from .planning import ChainPlan, PlannedPost
 from .publishing import Publisher
 from .results import Result
@@ -326,7 +334,8 @@ class ThreadsPipe:
                 "the text is posted as written"
             )
         probe = None if dry_run else media_mod.head_probe(self._graph.session, config.timeout)
-        plan = build_plan(request, config, probe)
+        prepared = build_plan(request, config, probe, self._media_host())
+        plan = prepared.plan
         if dry_run:
             return self._deliver(
                 results.success(
@@ -339,7 +348,7 @@ class ThreadsPipe:
                     },
                 )
             )
-        return self._deliver(publish_plan(self._runtime(), plan))
+        return self._deliver(publish_plan(self._runtime(), prepared))
 
     def resume_pipe(self, error_result: Mapping[str, Any]) -> Result:
         """Publish what a partly published chain left, continuing it; nothing twice."""
@@ -358,11 +367,22 @@ class ThreadsPipe:
                 f"error_result['data']['remaining'] is not a plan pipe() wrote ({exc}).",
                 parameter="error_result",
             ) from None
+        local = [m.source for p in posts for m in p.media if m.source is not None]
+        if local:
+            raise ValidationError(
+                f"the rest of this chain includes local media ({', '.join(local)}) whose "
+                "temporary copies were deleted when the call ended; call pipe() again with "
+                "those files and reply_to_id=error_result['data']['next_reply_to_id'].",
+                parameter="error_result",
+            )
         plan = ChainPlan(posts=posts, reply_to_id=data.get("next_reply_to_id"))
         before = [dict(p) for p in data.get("posts") or []]
         return self._deliver(
             publish_plan(
-                self._runtime(), plan, total=int(data.get("total") or len(posts)), before=before
+                self._runtime(),
+                PreparedPipe(plan),
+                total=int(data.get("total") or len(posts)),
+                before=before,
             )
         )
 
@@ -423,6 +443,11 @@ class ThreadsPipe:
     def _runtime(self) -> PipeRuntime:
         """What one call needs, read once: the config may be replaced by update_param."""
         return PipeRuntime(self._graph, self._config, self._sleep, self._clock, self._log)
+
+    def _media_host(self) -> MediaHost | None:
+        """The host for local files: media_host=, else GitHub from the gh_* options."""
+        configured: MediaHost | None = self._config.media_host
+        return configured or github_host(self._config, self._graph.session)
 
     def _publisher(self) -> Publisher:
         return self._runtime().publisher()

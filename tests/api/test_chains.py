@@ -188,12 +188,6 @@ def test_bad_options_are_refused_before_any_request(
     assert sandbox.requests == []
 
 
-def test_local_files_are_not_supported_yet(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> None:
-    with pytest.raises(NotImplementedError, match="files\\[1\\]"):
-        tp.pipe("x", files=["https://cdn.example.com/a.jpg", "photo.jpg"])
-    assert sandbox.requests == []
-
-
 def test_dry_run_sends_nothing_and_returns_the_plan(
     sandbox: ThreadsSandbox, tp: ThreadsPipe
 ) -> None:
@@ -244,17 +238,16 @@ def test_a_chain_that_does_not_fit_the_quota_posts_nothing(
     assert sandbox.requests_to("POST") == []
 
 
-def test_item_error_mid_chain_reports_progress_and_resume_finishes(
+def test_a_failure_mid_chain_reports_progress_and_resume_finishes(
     sandbox: ThreadsSandbox, tp: ThreadsPipe
 ) -> None:
-    sandbox.fail_next_container(status="ERROR", error_message="UNKNOWN", media_type="VIDEO")
-    files = [*images(20), "https://cdn.example.com/clip.mp4", "https://cdn.example.com/x.jpg"]
-    broken = tp.pipe(TEXT_1200, files=files)
+    # Part 1 is a carousel; part 2's text container ends in ERROR.
+    sandbox.fail_next_container(status="ERROR", error_message="UNKNOWN", media_type="TEXT")
+    broken = tp.pipe(TEXT_1200, files=images(20))
     assert broken["info"] == "error"
-    assert broken["message"].startswith("Could not publish part 2 of 3")
-    error = broken["error"]
-    assert error["error_class"] == "MediaProcessingError"
-    assert "clip.mp4" in error["message"] and error["container_error_message"] == "UNKNOWN"
+    assert broken["message"].startswith("Could not publish part 2 of 3; 1 part(s) are live")
+    assert broken["error"]["error_class"] == "MediaProcessingError"
+    assert broken["error"]["container_error_message"] == "UNKNOWN"
     data = broken["data"]
     assert len(data["media_ids"]) == 1
     assert [p["index"] for p in data["remaining"]] == [1, 2]
@@ -269,6 +262,20 @@ def test_item_error_mid_chain_reports_progress_and_resume_finishes(
     assert chain[1]["reply_to_id"] == chain[0]["id"] and chain[2]["reply_to_id"] == chain[1]["id"]
     with pytest.raises(ValidationError, match="nothing left"):
         tp.resume_pipe(resumed)
+
+
+def test_a_bad_file_in_a_later_carousel_stops_before_anything_is_live(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe
+) -> None:
+    sandbox.fail_next_container(status="ERROR", error_message="UNKNOWN", media_type="VIDEO")
+    files = [*images(20), "https://cdn.example.com/clip.mp4", "https://cdn.example.com/x.jpg"]
+    broken = tp.pipe(TEXT_1200, files=files)
+    assert broken["message"] == "Could not publish part 2 of 3; nothing was published"
+    assert "clip.mp4" in broken["error"]["message"]
+    assert broken["data"]["media_ids"] == [] and len(broken["data"]["remaining"]) == 3
+    assert sandbox.publish_attempts == 0
+    assert tp.resume_pipe(broken).ok  # the items are created afresh
+    assert len(sandbox.posts) == 3
 
 
 def test_expired_container_ends_the_call_with_the_ids_so_far(

@@ -136,19 +136,23 @@ def test_a_slow_container_is_polled_with_backoff_until_finished(fake_time: FakeT
         tp = fake_time.install(sb.client())
         result = tp.pipe("Takes a moment")
     assert result.ok, result
-    assert fake_time.sleeps[:3] == [0.5, 1.0, 2.0]
-    assert len(sb.requests_to("GET", f"/v1.0/{sb.containers[0]['id']}")) == 4
+    # Polled at once, then after 0.25 s and 1.5 times longer each time: ready at 3 s,
+    # seen at 3.3 s.
+    assert fake_time.sleeps == [0.25, 0.375, 0.5625, 0.84375, 1.265625]
+    assert len(sb.requests_to("GET", f"/v1.0/{sb.containers[0]['id']}")) == 6
     assert sb.publish_attempts == 1
 
 
 def test_container_timeout_bounds_the_wait(fake_time: FakeTime) -> None:
     with ThreadsSandbox(processing_delays={"TEXT": 10_000.0}) as sb:
-        tp = fake_time.install(sb.client(container_timeout=20, post_publish_wait_time=8))
+        tp = fake_time.install(sb.client(container_timeout=40, post_publish_wait_time=8))
         result = tp.pipe("Never ready")
     assert result["info"] == "error"
     assert result["error"]["error_class"] == "MediaProcessingError"
-    assert "still IN_PROGRESS after 20 s" in result["error"]["message"]
-    assert fake_time.sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 4.5]
+    assert "not ready after 40 s" in result["error"]["message"]
+    assert fake_time.sleeps[:3] == [0.25, 0.375, 0.5625]
+    assert max(fake_time.sleeps) == 8  # post_publish_wait_time caps each pause
+    assert sum(fake_time.sleeps) == pytest.approx(40)
     assert sb.publish_attempts == 0
 
 

@@ -203,14 +203,35 @@ def test_text_from_stdin_with_files(
     assert carousel["text"] == "From a pipe\nwith photos"
 
 
-def test_local_files_are_refused_before_anything_is_sent(
+def test_local_files_need_github_settings(
     run_cli: RunCli, sb: ThreadsSandbox, sandbox_env: dict[str, str], tmp_path: Path
 ) -> None:
-    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG")
-    proc = run_cli("post", "Local", "-f", "photo.jpg", env=sandbox_env)
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 32)
+    env = {k: v for k, v in sandbox_env.items() if not k.startswith("GH_")}
+    proc = run_cli("post", "Local", "-f", "photo.jpg", env=env)
     assert proc.returncode == 2
-    assert "not supported" in proc.stderr
+    assert "gh_bearer_token" in proc.stderr
     assert sb.requests == []
+
+
+def test_local_files_are_hosted_and_removed(
+    run_cli: RunCli, sb: ThreadsSandbox, sandbox_env: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 32)
+    (tmp_path / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 32)
+    env = {
+        **sandbox_env,
+        "GH_BEARER_TOKEN": sb.gh_token,
+        "GH_USERNAME": sb.gh_username,
+        "GH_REPO_NAME": sb.gh_repo_name,
+        "GITHUB_API_BASE_URL": sb.github_url,
+    }
+    proc = run_cli("post", "Local files", "-f", "./photo.jpg", "-f", "clip.mp4", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert [c["media_type"] for c in sb.posts[0]["children"]] == ["IMAGE", "VIDEO"]
+    assert len(sb.requests_to("PUT", "/github/*")) == 2
+    assert sb.github_files == {}
+    assert sb.gh_token not in proc.stdout + proc.stderr
 
 
 def test_a_link_on_a_part_with_media_is_a_usage_error(

@@ -103,5 +103,8 @@ def test_ensure_room_rechecks_until_room_or_deadline(caplog: pytest.LogCaptureFi
 
 
 def test_poll_pauses_start_small_and_cap() -> None:
-    assert list(itertools.islice(poll_pauses(35), 8)) == [0.5, 1, 2, 4, 8, 16, 32, 35]
+    pauses = list(itertools.islice(poll_pauses(35), 14))
+    assert pauses[:4] == [0.25, 0.375, 0.5625, 0.84375]
+    assert sum(pauses[:4]) < 2.1  # a 2-second image is seen ready within about 0.1 s
+    assert pauses[-1] == 35 and max(pauses) == 35
     assert list(itertools.islice(poll_pauses(0), 3)) == [0, 0, 0]
