@@ -4,6 +4,7 @@
     python bench/run.py           # all four scenarios (about 10 minutes), rewrites the
                                   # generated section of docs/11-benchmarks.md
     python bench/run.py --quick   # smoke run: scenarios 1-3, no 35 s sleeps, doc untouched
+    python bench/run.py --memory  # also the memory benchmark (bench/memory.py) afterwards
 
 Every run gets a fresh in-process ThreadsSandbox (processing delays and a fixed per-request
 latency, see scenarios.py), which counts the Graph requests it receives. threadspipepy runs
@@ -279,7 +280,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run nothing: rewrite the doc from the last bench/.cache/results.json",
     )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="afterwards run bench/memory.py too (peak memory of hosting a 50 MiB video), "
+        "with the same doc, --quick (one run per client) and --skip-045 choices",
+    )
     return parser.parse_args(argv)
+
+
+def run_memory(args: argparse.Namespace) -> int:
+    """bench/memory.py with the options that match this run's."""
+    import memory
+
+    options = ["--render"] if args.render else []
+    if not args.render:
+        if args.no_doc or (args.quick and not args.write_doc):
+            options.append("--no-doc")
+        if args.quick:
+            options += ["--repeat", "1"]
+        if args.skip_045:
+            options.append("--skip-045")
+    return memory.main(options)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -287,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.render:
         rewrite_doc(DOC, render(json.loads((CACHE / "results.json").read_text("utf-8"))))
         log(f"Rewrote the generated section of {DOC.relative_to(ROOT)}")
-        return 0
+        return run_memory(args) if args.memory else 0
     use_checkout_if_not_installed()
     chosen = [s for s in SCENARIOS if not args.scenarios or s.key in args.scenarios]
     if args.quick and not args.scenarios:
@@ -362,7 +384,10 @@ def main(argv: list[str] | None = None) -> int:
         rewrite_doc(DOC, section)
         log(f"Rewrote the generated section of {DOC.relative_to(ROOT)}")
     log(f"Done in {results['elapsed']:.0f} s")
-    return 0 if all(r["ok"] for r in runs) else 1
+    status = 0 if all(r["ok"] for r in runs) else 1
+    if args.memory:
+        status = max(status, run_memory(args))
+    return status
 
 
 if __name__ == "__main__":
