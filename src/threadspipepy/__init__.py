@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from ._version import __version__
+from .auth import Credentials
 from .errors import (
     AuthenticationError,
     DuplicatePostError,
@@ -30,6 +31,7 @@ logging.getLogger("threadspipepy").addHandler(logging.NullHandler())
 
 __all__ = [
     "AuthenticationError",
+    "Credentials",
     "DuplicatePostError",
     "MediaProcessingError",
     "NotFoundError",

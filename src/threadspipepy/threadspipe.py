@@ -19,6 +19,7 @@ import requests
 from . import media as media_mod
 from . import quota as quota_mod
 from . import results, splitting, validation
+from ._auth_facade import AuthMethods
 from ._log import logger_for
 from ._pipe import (
     DRY_RUN_MESSAGE,
@@ -28,9 +29,11 @@ from ._pipe import (
     build_plan,
     publish_plan,
 )
+from ._reading_facade import ReadingMethods
 from ._redaction import Redactor
 from ._retry import RetryPolicy
 from ._transport import Endpoint, GraphClient, path_of
+from .auth import Credentials
 from .config import (
     DEFAULT_GITHUB_BASE_URL,
     DEFAULT_THREADS_BASE_URL,
@@ -59,7 +62,7 @@ ENV_VARIABLES: dict[str, str] = {
 }
 
 
-class ThreadsPipe:
+class ThreadsPipe(AuthMethods, ReadingMethods):
     """A client for Meta's Threads API, compatible with ThreadsPipe-py 0.4.5.
 
     `with ThreadsPipe(user_id, access_token) as tp: tp.pipe("Hello, Threads")`
@@ -133,7 +136,7 @@ class ThreadsPipe:
         raise_on_error: bool = False,
         media_host: Any = None,
         session: requests.Session | None = None,
-        credentials: Any = None,
+        credentials: Credentials | None = None,
     ) -> None:
         if credentials is not None:
             user_id = user_id or getattr(credentials, "user_id", None)
@@ -194,8 +197,12 @@ class ThreadsPipe:
 
     # -- construction helpers ---------------------------------------------------------------
     @classmethod
-    def from_credentials(cls, credentials: Any, **options: Any) -> ThreadsPipe:
-        """Build a client from a value with `user_id` and `access_token` attributes."""
+    def from_credentials(
+        cls, credentials: Credentials | Mapping[str, Any] | str, **options: Any
+    ) -> ThreadsPipe:
+        """Build a client from `Credentials`, or from their `to_json()` text or dict."""
+        if isinstance(credentials, str | Mapping):
+            credentials = Credentials.from_json(credentials)
         return cls(credentials=credentials, **options)
 
     @classmethod

@@ -5,7 +5,6 @@ Called with the state lock held. Every failure becomes Graph's `{"error": {...}}
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -19,9 +18,11 @@ from ._errors import (
     permission_denied,
     unknown_path,
 )
+from ._oauth import OAuthService
+from ._reading import ReadingApp
 from ._records import Incoming, Response
 from ._state import DAY, REPOST, AccountState, Container, Post, SandboxState
-from ._text import Field, iso_timestamp, parse_fields, parse_time_param
+from ._text import Field, iso_timestamp, parse_fields
 
 API_VERSION = "v1.0"
 _VERSION_RE = re.compile(r"v\d+(\.\d+)?")
@@ -52,8 +53,10 @@ QUOTA_FIELDS = (
 
 
 class GraphApp:
-    def __init__(self, state: SandboxState) -> None:
+    def __init__(self, state: SandboxState, oauth: OAuthService | None = None) -> None:
         self.state = state
+        self.oauth = oauth  # tokens issued through OAuth (they expire and carry scopes)
+        self.reading = ReadingApp(state, self)  # retrieval, moderation, insights, discovery
 
     def handle(self, req: Incoming) -> Response:
         try:
@@ -71,6 +74,8 @@ class GraphApp:
                 raise unknown_path("/" + segments[0])
             segments = segments[1:]
         params = req.params()
+        if segments == ["oembed"]:  # the one endpoint that needs no token
+            return self.reading.oembed(req, params, self._authenticate)
         acct = self._authenticate(req, params)
         params.pop("access_token", None)
         if not segments:
@@ -88,6 +93,9 @@ class GraphApp:
         if container is not None and container.owner == acct.user_id and edge is None:
             self._require(method, "GET", node)
             return 200, self._container_fields(container, params)
+        handled = self.reading.route(acct, method, node, edge, params)
+        if handled is not None:
+            return handled
         post = self.state.media.get(node)
         if post is None:
             raise no_such_object(node, method)
@@ -107,8 +115,11 @@ class GraphApp:
     ) -> tuple[int, Any]:
         handlers: dict[tuple[str | None, str], Callable[[], Any]] = {
             (None, "GET"): lambda: self._profile(user, params),
-            ("threads", "GET"): lambda: self._list_media(user, params, replies=False),
-            ("replies", "GET"): lambda: self._list_media(user, params, replies=True),
+            ("threads", "GET"): lambda: self.reading.user_list(user, "threads", params),
+            ("replies", "GET"): lambda: self.reading.user_list(user, "replies", params),
+            ("mentions", "GET"): lambda: self.reading.user_list(user, "mentions", params),
+            ("ghost_posts", "GET"): lambda: self.reading.user_list(user, "ghost_posts", params),
+            ("threads_insights", "GET"): lambda: self.reading.user_insights(user, params),
             ("threads", "POST"): lambda: {"id": self.state.create_container(user, params).id},
             ("threads_publish", "POST"): lambda: self._publish(user, params),
             ("threads_publishing_limit", "GET"): lambda: self._limits(user, params),
@@ -135,6 +146,8 @@ class GraphApp:
         else:
             token = params.get("access_token")
         acct = self.state.account_for_token(token)
+        if acct is None and self.oauth is not None:
+            acct = self.oauth.account_for_token(token, req)
         if acct is None:
             raise invalid_token()
         return acct
@@ -160,7 +173,7 @@ class GraphApp:
             "threads_biography": f"Sandbox account {account.username}",
             "is_verified": False,
             "is_eligible_for_geo_gating": user.geo_gating_eligible,
-            "recently_searched_keywords": [],
+            "recently_searched_keywords": self.reading.recent_keywords(user),
         }
         return _select(values, _fields(params, "id"), "ThreadsUser")
 
@@ -193,33 +206,10 @@ class GraphApp:
             "reply_config": config(user.reply_quota_total),
             "delete_quota_usage": state.usage(user.delete_log),
             "delete_config": config(user.delete_quota_total),
-            "location_search_quota_usage": 0,
+            "location_search_quota_usage": self.reading.location_search_usage(user),
             "location_search_config": config(500),
         }
         return {"data": [_select(values, _fields(params, "quota_usage"), "ThreadsPublishingLimit")]}
-
-    def _list_media(
-        self, user: AccountState, params: dict[str, str], *, replies: bool
-    ) -> dict[str, Any]:
-        # /threads: the user's own top-level posts; /replies: the replies they wrote. Newest first.
-        posts = [
-            post
-            for post in (self.state.media[pid] for pid in reversed(self.state.post_order))
-            if post.owner == user.user_id and bool(post.reply_to_id) == replies
-        ]
-        since, until = params.get("since"), params.get("until")
-        if since:
-            low = parse_time_param("since", since)
-            posts = [p for p in posts if self.state.wall(p.created_at).timestamp() >= low]
-        if until:
-            high = parse_time_param("until", until)
-            posts = [p for p in posts if self.state.wall(p.created_at).timestamp() <= high]
-        page = _paginate(posts, params)
-        fields = _fields(params, "id")
-        body: dict[str, Any] = {"data": [self._media(p, fields, user) for p in page]}
-        if page:
-            body["paging"] = {"cursors": {"before": _cursor(page[0]), "after": _cursor(page[-1])}}
-        return body
 
     # media rendering ---------------------------------------------------------------------
     def _media(self, post: Post, fields: tuple[Field, ...], viewer: AccountState) -> dict[str, Any]:
@@ -366,42 +356,3 @@ def _select(values: dict[str, Any], fields: tuple[Field, ...], node_type: str) -
 
 def _nonexisting(name: str, node_type: str) -> GraphError:
     return invalid_param(f"Tried accessing nonexisting field ({name}) on node type ({node_type})")
-
-
-def _cursor(post: Post) -> str:
-    return base64.urlsafe_b64encode(f"sandbox:{post.id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(name: str, cursor: str) -> str:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode()).decode()
-    except ValueError:
-        raise invalid_param(f"Param {name} is not a valid cursor") from None
-    if not text.startswith("sandbox:"):
-        raise invalid_param(f"Param {name} is not a valid cursor")
-    return text[len("sandbox:") :]
-
-
-def _paginate(posts: list[Post], params: dict[str, str]) -> list[Post]:
-    raw_limit = params.get("limit", "25").strip() or "25"
-    try:
-        limit = int(raw_limit)
-    except ValueError:
-        raise invalid_param("Param limit must be an integer") from None
-    if limit < 1:
-        raise invalid_param("Param limit must be a positive integer")
-    limit = min(limit, 100)
-    before, after = params.get("before"), params.get("after")
-    if before and after:
-        raise invalid_param("Params before and after cannot be passed at the same time")
-    ids = [p.id for p in posts]
-    if after:
-        anchor = _decode_cursor("after", after)
-        start = ids.index(anchor) + 1 if anchor in ids else len(ids)
-        return posts[start : start + limit]
-    if before:
-        anchor = _decode_cursor("before", before)
-        end = ids.index(anchor) if anchor in ids else 0
-        return posts[max(0, end - limit) : end]
-    return posts[:limit]

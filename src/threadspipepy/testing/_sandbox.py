@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from ._faults import Fault, FaultRegistry
 from ._records import Account, RecordedRequest
+from ._seed import ReadingSeeds
 from ._server import Dispatcher, SandboxHTTPServer
 from ._state import SandboxState
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # the library imports nothing from here at runtime, and vice 
     from threadspipepy.threadspipe import ThreadsPipe
 
 
-class ThreadsSandbox:
+class ThreadsSandbox(ReadingSeeds):
     """A local HTTP server that behaves like graph.threads.net, api.github.com and a raw host.
 
     ``with ThreadsSandbox() as sb: tp = sb.client()`` gives a ThreadsPipe wired to it.
@@ -145,6 +146,78 @@ class ThreadsSandbox:
     def gh_repo_name(self) -> str:
         return self._state.gh_repo_name
 
+    # the registered Threads app and its authorization window ----------------------------
+    @property
+    def app_id(self) -> str:
+        """The Threads App ID of the Meta app registered in the sandbox."""
+        return self._dispatcher.oauth.app.app_id
+
+    @property
+    def app_secret(self) -> str:
+        """The Threads App Secret of the registered app."""
+        return self._dispatcher.oauth.app.app_secret
+
+    @property
+    def facebook_app_id(self) -> str:
+        """The same Meta app's Facebook app id: exchanging a code with it is error 1349026."""
+        return self._dispatcher.oauth.app.facebook_app_id
+
+    @property
+    def redirect_uri(self) -> str:
+        """The app's first valid OAuth redirect URI (redirects must match one exactly)."""
+        return self._dispatcher.oauth.app.redirect_uris[0]
+
+    def add_redirect_uri(self, uri: str) -> None:
+        """Add a valid OAuth redirect URI to the app's settings."""
+        with self._state.lock:
+            if uri not in self._dispatcher.oauth.app.redirect_uris:
+                self._dispatcher.oauth.app.redirect_uris.append(uri)
+
+    def authorize(
+        self,
+        url: str | None = None,
+        *,
+        scopes: str | list[str] | tuple[str, ...] | None = None,
+        state: str | None = None,
+        redirect_uri: str | None = None,
+        user_id: str | None = None,
+    ) -> str:
+        """The user opens the authorization window and clicks Allow: returns the redirect URL
+        (``{redirect_uri}?code=...&state=...#_``) their browser is sent to.
+
+        Pass the authorization URL your code built (its client_id, redirect_uri, scope and
+        state are checked as Meta checks them), or leave it out and give `scopes` (raw names,
+        a list or a comma string; default every Threads scope), `state` and `redirect_uri`
+        (default `redirect_uri`). `user_id` picks the account that signs in (default the
+        default account). A request Meta would refuse raises ValueError with Meta's JSON.
+        """
+        with self._state.lock:
+            return self._dispatcher.oauth.authorize(
+                url, scopes=scopes, state=state, redirect_uri=redirect_uri, user_id=user_id
+            )
+
+    def deny(
+        self, url: str | None = None, *, state: str | None = None, redirect_uri: str | None = None
+    ) -> str:
+        """The user clicks Cancel: returns the redirect URL with ``error=access_denied``."""
+        with self._state.lock:
+            return self._dispatcher.oauth.deny(url, state=state, redirect_uri=redirect_uri)
+
+    def token_info(self, access_token: str) -> dict[str, Any] | None:
+        """What the sandbox knows about a token it issued through OAuth (None otherwise):
+        ``user_id``, ``scopes``, ``long_lived``, ``issued_at``/``expires_at`` (sandbox clock)."""
+        with self._state.lock:
+            token = self._dispatcher.oauth.tokens.get(access_token)
+            if token is None:
+                return None
+            return {
+                "user_id": token.user_id,
+                "scopes": list(token.scopes),
+                "long_lived": token.long_lived,
+                "issued_at": token.issued_at,
+                "expires_at": token.expires_at,
+            }
+
     def client(self, **options: Any) -> ThreadsPipe:
         """A ThreadsPipe pointed at this sandbox with the default account; options override."""
         from threadspipepy.threadspipe import ThreadsPipe  # lazy: keeps the sandbox standalone
@@ -195,7 +268,8 @@ class ThreadsSandbox:
         self._state.set_usage(user_id, posts, replies, deletes)
 
     def advance(self, seconds: float) -> None:
-        """Move the sandbox clock forward (processing delays, 24 h expiry, quota windows)."""
+        """Move the sandbox clock forward (processing delays, 24 h expiry, quota windows, and the
+        age of OAuth codes and tokens)."""
         self._state.advance(seconds)
 
     def now(self) -> float:

@@ -18,6 +18,7 @@ from ._errors import GraphError
 from ._faults import FaultRegistry, fault_response
 from ._github import GitHubApp
 from ._graph import GraphApp
+from ._oauth import OAuthService
 from ._records import Headers, Incoming, RecordedRequest, Response
 from ._state import SandboxState
 
@@ -40,7 +41,8 @@ class Dispatcher:
         self.state = state
         self.faults = faults
         self.latency = latency  # real seconds added before answering every request
-        self.graph = GraphApp(state)
+        self.oauth = OAuthService(state)
+        self.graph = GraphApp(state, self.oauth)
         self.github = GitHubApp(state)
 
     def respond(self, req: Incoming) -> Response:
@@ -71,6 +73,8 @@ class Dispatcher:
             return self.github.handle(req)
         if req.path.startswith(("/raw/", "/media/")):
             return self.github.serve_static(req)
+        if self.oauth.handles(req):
+            return self.oauth.handle(req)
         return self.graph.handle(req)
 
     def record(self, seq: int, req: Incoming, response: Response) -> None:
@@ -94,6 +98,8 @@ class Dispatcher:
             return "github"
         if req.path.startswith(("/raw/", "/media/")):
             return "static"
+        if self.oauth.handles(req):
+            return "other"
         segments = [s for s in req.path.split("/") if s]
         if segments and _VERSION_RE.fullmatch(segments[0]):
             segments = segments[1:]

@@ -1,0 +1,1272 @@
+"""OAuth for Threads: the authorization URL and its state, the code exchange, long-lived tokens,
+refresh, `Credentials`, and the atomic `.env` update. Usable without a client.
+
+The flow (threads-api.md §2):
+
+1. `authorization_url(app_id, redirect_uri, scope)` gives the URL to open and a fresh `state`;
+2. the user clicks Allow and Threads redirects to `redirect_uri?code=...&state=...#_`;
+3. `complete_authorization(app_id, app_secret, redirect_uri, redirected_url, state)` checks the
+   state (constant time, before any request), swaps the code for a short-lived token (POST, the
+   secret in the body) and that for a long-lived one (60 days), and returns `Credentials`;
+4. `refresh_credentials(credentials)` (or `refresh_token(token, env_path, env_variable)`)
+   refreshes a long-lived token that is at least 24 hours old, for another 60 days.
+
+Every function raises typed errors (`ValidationError` before any request, `StateMismatchError`,
+`AuthorizationDeniedError`, `OAuthError`, `TokenExpiredError`) whose messages carry Meta's own
+message and what to do next, and never a secret. The `ThreadsPipe` methods of the same names
+wrap these into 0.4.5's result dicts.
+
+The functions that send requests take `base_url` (argument > `THREADS_API_BASE_URL` >
+`https://graph.threads.net`, as the client does), `timeout` and `session`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import io
+import json
+import os
+import re
+import secrets
+import stat
+import sys
+import tempfile
+import webbrowser
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+import requests
+
+from ._log import logger_for
+from ._redaction import MASK, Redactor
+from ._retry import RetryPolicy
+from ._transport import Endpoint, GraphClient
+from .config import DEFAULT_THREADS_BASE_URL, THREADS_BASE_URL_ENV, resolve_base_url
+from .errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ThreadsAPIError,
+    ThreadsConnectionError,
+    ThreadsPipeError,
+    TokenExpiredError,
+    ValidationError,
+    error_from_envelope,
+)
+
+__all__ = [
+    "ALL_SCOPES",
+    "AUTHORIZE_URL",
+    "AUTHORIZE_URL_ENV",
+    "AUTHORIZE_URL_NET",
+    "SCOPES",
+    "AuthorizationDeniedError",
+    "AuthorizationResponse",
+    "Credentials",
+    "EnvFileError",
+    "OAuthError",
+    "StateMismatchError",
+    "authorization_url",
+    "check_env_target",
+    "check_state",
+    "complete_authorization",
+    "exchange_code",
+    "exchange_for_long_lived",
+    "get_access_tokens",
+    "new_state",
+    "open_browser",
+    "parse_redirect",
+    "read_env_value",
+    "refresh_access_token",
+    "refresh_credentials",
+    "refresh_token",
+    "resolve_scopes",
+    "update_env_file",
+]
+
+# -- constants ---------------------------------------------------------------------------------
+# The authorization window. Meta's current page documents threads.com; older pages (and
+# ThreadsPipe-py 0.4.5) use threads.net, which still works. Argument > environment > default.
+AUTHORIZE_URL = "https://threads.com/oauth/authorize"
+AUTHORIZE_URL_NET = "https://threads.net/oauth/authorize"
+AUTHORIZE_URL_ENV = "THREADS_AUTHORIZE_URL"
+
+CODE_EXCHANGE_PATH = "oauth/access_token"
+LONG_LIVED_PATH = "access_token"
+REFRESH_PATH = "refresh_access_token"
+
+# Key -> permission. 0.4.5's five keys first, then one per permission added since.
+SCOPES: Mapping[str, str] = {
+    "basic": "threads_basic",
+    "publish": "threads_content_publish",
+    "read_replies": "threads_read_replies",
+    "manage_replies": "threads_manage_replies",
+    "insights": "threads_manage_insights",
+    "keyword_search": "threads_keyword_search",
+    "profile_discovery": "threads_profile_discovery",
+    "manage_mentions": "threads_manage_mentions",
+    "delete": "threads_delete",
+    "location_tagging": "threads_location_tagging",
+    "share_to_instagram": "threads_share_to_instagram",
+}
+ALL_SCOPES: tuple[str, ...] = tuple(SCOPES.values())
+REQUIRED_SCOPE = "threads_basic"
+
+# Lifetimes (threads-api.md §2.5), used when Meta's answer has no expires_in.
+SHORT_LIVED_LIFETIME = timedelta(hours=1)
+LONG_LIVED_LIFETIME = timedelta(days=60)
+REFRESH_MIN_AGE = timedelta(hours=24)
+DEFAULT_REFRESH_MARGIN = timedelta(days=7)
+
+# OAuth error codes with a known cause.
+WRONG_APP_ID_CODES = frozenset({1349026, 4476002})
+TESTER_NOT_ACCEPTED_CODE = 1349245
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SAFE_UNQUOTED = re.compile(r"[A-Za-z0-9_.\-~+/:=|@%,]+")
+
+log = logger_for("auth")
+
+
+# -- errors ------------------------------------------------------------------------------------
+class StateMismatchError(ValidationError):
+    """The redirect's `state` is missing or differs from the one issued: refused, nothing sent.
+
+    A `ValidationError` (so also a `ValueError`) with `parameter='state'`. It means the redirect
+    did not come from the authorization this code started (a forged or stale link): start the
+    authorization again.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, parameter="state")
+
+
+class AuthorizationDeniedError(AuthenticationError):
+    """The user clicked Cancel (`error=access_denied`), or the redirect carries another error.
+
+    `error`, `error_reason` and `error_description` are the redirect's own parameters.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str | None = None,
+        error_reason: str | None = None,
+        error_description: str | None = None,
+    ) -> None:
+        super().__init__(message, type=error)
+        self.error = error
+        self.error_reason = error_reason
+        self.error_description = error_description
+
+
+class OAuthError(AuthenticationError):
+    """An OAuth endpoint refused the request: wrong app id or secret, a used or expired code,
+    a redirect URI that does not match, a token that cannot be exchanged or refreshed.
+
+    The message is Meta's, followed by the likely cause and what to do.
+    """
+
+
+class EnvFileError(ThreadsPipeError):
+    """The `.env` file could not be read or written."""
+
+
+# -- scopes ------------------------------------------------------------------------------------
+def resolve_scopes(
+    scope: str | Iterable[str] = "all", *, keys: Mapping[str, str] = SCOPES
+) -> tuple[str, ...]:
+    """Permission names for `scope`: `'all'`, keys (`'publish'`), raw names
+    (`'threads_content_publish'`), comma- or space-separated strings, or lists of any of these.
+
+    `threads_basic` (required by every endpoint) is always included, first. Unknown entries
+    raise ValidationError listing what is valid.
+    """
+    if isinstance(scope, str):
+        items: list[str] = [scope]
+    else:
+        try:
+            items = list(scope)
+        except TypeError:
+            raise ValidationError(
+                "scope must be 'all', a scope key or name, a comma-separated string or a list.",
+                parameter="scope",
+            ) from None
+    names: list[str] = []
+    unknown: list[str] = []
+    valid_names = set(keys.values())
+    for item in items:
+        if not isinstance(item, str):
+            raise ValidationError(
+                f"scope entries must be strings, not {type(item).__name__}.", parameter="scope"
+            )
+        for word in item.replace(",", " ").split():
+            lowered = word.strip().lower()
+            if lowered == "all":
+                names.extend(keys.values())
+            elif lowered in keys:
+                names.append(keys[lowered])
+            elif lowered in valid_names:
+                names.append(lowered)
+            else:
+                unknown.append(word)
+    if unknown:
+        raise ValidationError(
+            f"unknown scope(s) {', '.join(map(repr, unknown))}; valid: 'all', the keys "
+            f"{', '.join(keys)}, or the names {', '.join(keys.values())}.",
+            parameter="scope",
+        )
+    if not names:
+        raise ValidationError(
+            "scope is empty; give 'all' or at least one scope key or name.", parameter="scope"
+        )
+    if REQUIRED_SCOPE not in names:
+        names.insert(0, REQUIRED_SCOPE)
+    return tuple(dict.fromkeys(names))
+
+
+# -- step 1: the authorization URL ---------------------------------------------------------------
+def new_state() -> str:
+    """A fresh, unguessable `state` value (32 random bytes, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def authorization_url(
+    app_id: str | int,
+    redirect_uri: str,
+    scope: str | Iterable[str] = "all",
+    state: str | None = None,
+    *,
+    authorize_url: str | None = None,
+    keys: Mapping[str, str] = SCOPES,
+) -> tuple[str, str]:
+    """The authorization window's URL and the `state` it carries: `(url, state)`.
+
+    Keep `state` (in the user's session) and give it to `complete_authorization`, which refuses
+    a redirect whose state differs. A new random state is made unless one is given. Every
+    parameter is URL-encoded. `authorize_url` picks the host: argument > `THREADS_AUTHORIZE_URL`
+    > `https://threads.com/oauth/authorize` (`AUTHORIZE_URL_NET` is the threads.net one).
+    """
+    client_id = _app_id(app_id)
+    redirect = _redirect_uri(redirect_uri)
+    scopes = resolve_scopes(scope, keys=keys)
+    if state is None:
+        state = new_state()
+    elif not isinstance(state, str) or not state:
+        raise ValidationError("state must be a non-empty string, or None.", parameter="state")
+    query = urlencode(
+        {
+            "client_id": client_id,
+            "redirect_uri": redirect,
+            "scope": ",".join(scopes),
+            "response_type": "code",
+            "state": state,
+        },
+        quote_via=quote,
+    )
+    return f"{_authorize_base(authorize_url)}?{query}", state
+
+
+def _authorize_base(argument: str | None) -> str:
+    value = (argument or os.environ.get(AUTHORIZE_URL_ENV) or AUTHORIZE_URL).strip()
+    if "://" not in value:
+        value = "https://" + value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(
+            f"authorize_url must be an http(s) URL such as {AUTHORIZE_URL!r}.",
+            parameter="authorize_url",
+        )
+    path = parts.path if parts.path not in ("", "/") else "/oauth/authorize"
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def open_browser(url: str) -> bool:
+    """Open `url` in a browser when this machine has one; True if one was opened.
+
+    Never on a headless Linux box (no DISPLAY/WAYLAND_DISPLAY and no $BROWSER), where Python's
+    webbrowser would fall back to a text browser inside the terminal.
+    """
+    graphical = (
+        sys.platform in ("darwin", "win32")
+        or bool(os.environ.get("BROWSER"))
+        or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    )
+    if not graphical:
+        return False
+    try:
+        return bool(webbrowser.open(url))
+    except (webbrowser.Error, OSError):
+        return False
+
+
+# -- step 2: the redirect ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AuthorizationResponse:
+    """What the redirect URL carries: the code (without `#_`) and the state. Repr masks both."""
+
+    code: str
+    state: str | None
+
+    def __repr__(self) -> str:
+        state = None if self.state is None else MASK
+        return f"AuthorizationResponse(code={MASK!r}, state={state!r})"
+
+
+def parse_redirect(requested_url: str) -> AuthorizationResponse:
+    """Read the URL Threads redirected to (a full URL, or its path and query).
+
+    The `#_` Meta appends is not part of the code and is dropped. `error=access_denied` (the
+    user clicked Cancel) raises AuthorizationDeniedError; no code at all is a ValidationError.
+    """
+    if not isinstance(requested_url, str) or not requested_url.strip():
+        raise ValidationError(
+            "requested_url must be the URL Threads redirected to (with ?code=...&state=...).",
+            parameter="requested_url",
+        )
+    parts = urlsplit(requested_url.strip())
+    query = parts.query if parts.query or "=" not in parts.path else parts.path
+    params = {key: values[-1] for key, values in parse_qs(query).items()}
+    error = params.get("error")
+    if error:
+        reason = params.get("error_reason")
+        description = params.get("error_description")
+        if error == "access_denied":
+            message = (
+                "The user did not authorize the app (error=access_denied"
+                + (f", error_reason={reason}" if reason else "")
+                + "). Nothing was exchanged; ask them to authorize again and click Allow."
+            )
+        else:
+            message = f"The authorization failed: error={error}" + (
+                f": {description}" if description else ""
+            )
+        raise AuthorizationDeniedError(
+            message, error=error, error_reason=reason, error_description=description
+        )
+    code = _strip_code(params.get("code", ""))
+    if not code:
+        raise ValidationError(
+            "the redirect URL carries no code: give the whole URL Threads redirected to "
+            "(https://your.app/callback?code=...&state=...#_).",
+            parameter="requested_url",
+        )
+    return AuthorizationResponse(code=code, state=params.get("state"))
+
+
+def _strip_code(code: str) -> str:
+    """A code without the `#_` Meta appends (pasted codes often keep it)."""
+    code = code.strip()
+    return code[:-2] if code.endswith("#_") else code
+
+
+def check_state(expected: str | None, received: str | None) -> None:
+    """Refuse a missing or different state, comparing in constant time (before any request)."""
+    if not isinstance(expected, str) or not expected:
+        raise ValidationError(
+            "state is required: pass the state authorization_url() returned with the URL "
+            "(keep it in the user's session until the redirect comes back).",
+            parameter="state",
+        )
+    if not received:
+        raise StateMismatchError(
+            "The redirect carries no state, so it cannot be matched to the authorization this "
+            "app started; refused before any request. Start the authorization again."
+        )
+    if not hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8")):
+        raise StateMismatchError(
+            "The redirect's state does not match the one issued with the authorization URL "
+            "(a forged or stale link); refused before any request. Start the authorization "
+            "again."
+        )
+
+
+# -- HTTP ----------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _standalone_graph(
+    base_url: str | None,
+    timeout: float,
+    session: requests.Session | None,
+    secrets_: Iterable[str | None],
+) -> Iterator[GraphClient]:
+    """A GraphClient for OAuth calls made without a ThreadsPipe (closed afterwards)."""
+    base = resolve_base_url(base_url, THREADS_BASE_URL_ENV, DEFAULT_THREADS_BASE_URL)
+    if not base.startswith(("http://", "https://")):
+        raise ValidationError(
+            f"base_url must be an http(s) URL such as {DEFAULT_THREADS_BASE_URL!r}.",
+            parameter="base_url",
+        )
+    graph = GraphClient(
+        access_token="",
+        endpoint=Endpoint(base, ""),
+        timeout=timeout,
+        retry=RetryPolicy(),
+        session=session,
+        redactor=Redactor(list(secrets_)),
+        log=logger_for("transport"),
+    )
+    try:
+        yield graph
+    finally:
+        graph.close()
+
+
+def _oauth_request(
+    graph: GraphClient,
+    method: str,
+    path: str,
+    step: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
+    secrets_: Sequence[str | None] = (),
+) -> dict[str, Any]:
+    """One OAuth call: unversioned, without the client's own token, errors explained.
+
+    Sent as not repeatable: Meta's OAuth answers are final (a wrong secret even comes back as
+    Graph code 1, which would otherwise look transient), and a code may be used only once. A
+    connection that failed before the request went out is still retried.
+    """
+    redactor = Redactor(secrets_)
+    try:
+        body = graph.request(
+            method,
+            path,
+            params=params,
+            data=data,
+            versioned=False,
+            authenticated=False,
+            idempotent=False,
+        )
+    except ThreadsAPIError as exc:
+        raise _explained(exc, step, redactor) from None
+    except ThreadsConnectionError as exc:
+        raise ThreadsConnectionError(
+            redactor.text(str(exc)), request_sent=exc.request_sent
+        ) from None
+    if "error_message" in body or "error_code" in body:  # an OAuth error shape with HTTP 200
+        raise _explained(error_from_envelope(body, 200), step, redactor) from None
+    if not isinstance(body.get("access_token"), str) or not body["access_token"]:
+        raise OAuthError(
+            f"{_STEP_NAMES.get(step, 'The OAuth request')} failed: Meta's answer has no "
+            "access_token.",
+            status_code=200,
+        )
+    return body
+
+
+_STEP_NAMES = {
+    "code": "Exchanging the authorization code",
+    "long_lived": "Exchanging the short-lived token for a long-lived one",
+    "refresh": "Refreshing the long-lived token",
+}
+
+
+def _explained(exc: ThreadsAPIError, step: str, redactor: Redactor) -> ThreadsAPIError:
+    """The typed error for an OAuth failure: Meta's message, the likely cause, what to do."""
+    meta = redactor.text(exc.message)
+    lowered = meta.lower()
+    about_secret = "client secret" in lowered or "client_secret" in lowered
+    cls: type[ThreadsAPIError] = OAuthError
+    if isinstance(exc, RateLimitError | ServerError) and not about_secret:
+        cls = type(exc)
+        hint = "Meta is throttling or failing for now: try again later."
+    elif exc.code in WRONG_APP_ID_CODES:
+        hint = (
+            f"Error {exc.code} usually means the Facebook app id was used: use the Threads "
+            "App ID and Threads App Secret (App Dashboard > App settings > Basic, under "
+            "Threads), not the app's Facebook ones."
+        )
+    elif exc.code == TESTER_NOT_ACCEPTED_CODE:
+        hint = (
+            "The account is invited as a Threads Tester but has not accepted: accept it in "
+            "Threads > Settings > Account > Website permissions > Invites, then authorize again."
+        )
+    elif about_secret:
+        hint = (
+            "Check the app secret: use the Threads App Secret (App Dashboard > App settings > "
+            "Basic, under Threads), not the Facebook one."
+        )
+    elif "redirect_uri" in lowered or "redirect uri" in lowered:
+        hint = (
+            "redirect_uri must be exactly the one in the authorization URL (and among the "
+            "app's Valid OAuth Redirect URIs, trailing slash included)."
+        )
+    elif step == "code":
+        hint = (
+            "Authorization codes can be used once and expire after 1 hour: run the "
+            "authorization again for a fresh code, and exchange it at once."
+        )
+    elif isinstance(exc, TokenExpiredError) or exc.subcode == 463 or "expired" in lowered:
+        cls = TokenExpiredError
+        hint = (
+            "An expired token cannot be refreshed: authorize the app again (authorization_url "
+            "or `threadspipepy auth-url`, then complete_authorization or `threadspipepy "
+            "access_token`), and refresh the new token well before its 60 days are up."
+            if step == "refresh"
+            else "Short-lived tokens last 1 hour: exchange them right after the code exchange, "
+            "or authorize the app again."
+        )
+    elif isinstance(exc, PermissionDeniedError):
+        cls = PermissionDeniedError
+        hint = "The user did not grant threads_basic, which a refresh needs: authorize again."
+    elif step == "refresh" and exc.code != 190:
+        hint = (
+            "Only a long-lived token that is at least 24 hours old and not expired can be "
+            "refreshed (a short-lived token is exchanged with exchange_for_long_lived first)."
+        )
+    else:
+        hint = (
+            "The token is not valid (revoked, mistyped or issued for another app): authorize "
+            "the app again."
+        )
+    stop = "" if meta.rstrip().endswith((".", "!", "?")) else "."
+    return cls(
+        f"{_STEP_NAMES.get(step, 'The OAuth request')} failed: {meta.rstrip()}{stop} {hint}",
+        code=exc.code,
+        subcode=exc.subcode,
+        type=exc.type,
+        fbtrace_id=exc.fbtrace_id,
+        status_code=exc.status_code,
+        retry_after=exc.retry_after,
+    )
+
+
+# -- step 3: token exchanges ---------------------------------------------------------------------
+def _exchange_code(
+    graph: GraphClient, app_id: str, app_secret: str, code: str, redirect_uri: str
+) -> dict[str, Any]:
+    body = _oauth_request(
+        graph,
+        "POST",
+        CODE_EXCHANGE_PATH,
+        "code",
+        data={
+            "client_id": app_id,
+            "client_secret": app_secret,
+            "code": code,
+            "grant_type": "authorization_code",
+            "redirect_uri": redirect_uri,
+        },
+        secrets_=(app_secret, code),
+    )
+    if body.get("user_id") in (None, ""):
+        raise OAuthError(
+            "Exchanging the authorization code failed: Meta's answer has no user_id.",
+            status_code=200,
+        )
+    log.info("Exchanged the authorization code for a short-lived token (user %s)", body["user_id"])
+    return body
+
+
+def _exchange_for_long_lived(
+    graph: GraphClient, app_secret: str, short_lived_token: str
+) -> dict[str, Any]:
+    body = _oauth_request(
+        graph,
+        "GET",
+        LONG_LIVED_PATH,
+        "long_lived",
+        params={
+            "grant_type": "th_exchange_token",
+            "client_secret": app_secret,
+            "access_token": short_lived_token,
+        },
+        secrets_=(app_secret, short_lived_token),
+    )
+    log.info("Got a long-lived token (%s)", _lifetime_text(body))
+    return body
+
+
+def _refresh(graph: GraphClient, access_token: str) -> dict[str, Any]:
+    body = _oauth_request(
+        graph,
+        "GET",
+        REFRESH_PATH,
+        "refresh",
+        params={"grant_type": "th_refresh_token", "access_token": access_token},
+        secrets_=(access_token,),
+    )
+    log.info("Refreshed the long-lived token (%s)", _lifetime_text(body))
+    return body
+
+
+def _lifetime_text(body: Mapping[str, Any]) -> str:
+    seconds = _expires_in(body)
+    if seconds is None:
+        return "lifetime not given"
+    expires = _utcnow() + timedelta(seconds=seconds)
+    return f"valid for {seconds / 86400:.0f} days, until {expires:%Y-%m-%d %H:%M} UTC"
+
+
+def exchange_code(
+    app_id: str | int,
+    app_secret: str,
+    code: str,
+    redirect_uri: str,
+    *,
+    base_url: str | None = None,
+    timeout: float = 30.0,
+    session: requests.Session | None = None,
+) -> dict[str, Any]:
+    """Swap an authorization code for a short-lived token (1 hour):
+    `{'access_token': ..., 'user_id': ...}` as Meta sends it. The code may have its `#_`."""
+    client_id, secret, clean, redirect = _exchange_args(app_id, app_secret, code, redirect_uri)
+    with _standalone_graph(base_url, timeout, session, (secret, clean)) as graph:
+        return _exchange_code(graph, client_id, secret, clean, redirect)
+
+
+def exchange_for_long_lived(
+    app_secret: str,
+    short_lived_token: str,
+    *,
+    base_url: str | None = None,
+    timeout: float = 30.0,
+    session: requests.Session | None = None,
+) -> dict[str, Any]:
+    """Swap a short-lived token for a long-lived one (60 days):
+    `{'access_token', 'token_type', 'expires_in'}`. Server side only: it carries the secret."""
+    secret = _secret(app_secret)
+    token = _token(short_lived_token, "short_lived_token")
+    with _standalone_graph(base_url, timeout, session, (secret, token)) as graph:
+        return _exchange_for_long_lived(graph, secret, token)
+
+
+def refresh_access_token(
+    access_token: str,
+    *,
+    base_url: str | None = None,
+    timeout: float = 30.0,
+    session: requests.Session | None = None,
+) -> dict[str, Any]:
+    """Refresh a long-lived token (at least 24 hours old, not expired) for another 60 days:
+    `{'access_token', 'token_type', 'expires_in'}`. The old token stays valid until it expires.
+    """
+    token = _token(access_token, "access_token")
+    with _standalone_graph(base_url, timeout, session, (token,)) as graph:
+        return _refresh(graph, token)
+
+
+def get_access_tokens(
+    app_id: str | int,
+    app_secret: str,
+    auth_code: str,
+    redirect_uri: str,
+    *,
+    base_url: str | None = None,
+    timeout: float = 30.0,
+    session: requests.Session | None = None,
+) -> dict[str, Any]:
+    """0.4.5's two exchanges in one: `{'user_id', 'tokens': {'short_lived', 'long_lived'}}`.
+
+    `auth_code` may be the code (with or without `#_`) or the whole redirect URL.
+    """
+    client_id, secret, code, redirect = _exchange_args(app_id, app_secret, auth_code, redirect_uri)
+    with _standalone_graph(base_url, timeout, session, (secret, code)) as graph:
+        return _get_access_tokens(graph, client_id, secret, code, redirect)
+
+
+def _get_access_tokens(
+    graph: GraphClient, app_id: str, app_secret: str, code: str, redirect_uri: str
+) -> dict[str, Any]:
+    short = _exchange_code(graph, app_id, app_secret, code, redirect_uri)
+    long = _exchange_for_long_lived(graph, app_secret, str(short["access_token"]))
+    return {"user_id": short["user_id"], "tokens": {"short_lived": short, "long_lived": long}}
+
+
+def complete_authorization(
+    app_id: str | int,
+    app_secret: str,
+    redirect_uri: str,
+    requested_url: str,
+    state: str,
+    *,
+    scopes: str | Iterable[str] | None = None,
+    base_url: str | None = None,
+    timeout: float = 30.0,
+    session: requests.Session | None = None,
+) -> Credentials:
+    """Finish the authorization: check the state, exchange the code, then for a long-lived
+    token; returns long-lived `Credentials` (60 days).
+
+    `requested_url` is the URL Threads redirected to; `state` the one `authorization_url`
+    returned. A missing or different state raises StateMismatchError before any request;
+    Cancel raises AuthorizationDeniedError. `scopes` (what the URL asked for) is recorded in the
+    credentials; Meta's answers do not list them.
+    """
+    client_id, secret, redirect, answer, granted = _completion_args(
+        app_id, app_secret, redirect_uri, requested_url, state, scopes
+    )
+    with _standalone_graph(base_url, timeout, session, (secret, answer.code)) as graph:
+        return _complete(graph, client_id, secret, redirect, answer.code, granted)
+
+
+def _completion_args(
+    app_id: str | int,
+    app_secret: str,
+    redirect_uri: str,
+    requested_url: str,
+    state: str,
+    scopes: str | Iterable[str] | None,
+) -> tuple[str, str, str, AuthorizationResponse, tuple[str, ...]]:
+    """Every check complete_authorization makes before its first request."""
+    client_id = _app_id(app_id)
+    secret = _secret(app_secret)
+    redirect = _redirect_uri(redirect_uri)
+    granted = resolve_scopes(scopes) if scopes is not None else ()
+    if not isinstance(state, str) or not state:
+        check_state(None, None)  # raises the "state is required" ValidationError
+    try:
+        answer = parse_redirect(requested_url)
+    except AuthorizationDeniedError:
+        received = _query_value(requested_url, "state")
+        if received is not None:
+            check_state(state, received)
+        raise
+    check_state(state, answer.state)
+    return client_id, secret, redirect, answer, granted
+
+
+def _complete(
+    graph: GraphClient,
+    app_id: str,
+    app_secret: str,
+    redirect_uri: str,
+    code: str,
+    scopes: tuple[str, ...],
+) -> Credentials:
+    short = _exchange_code(graph, app_id, app_secret, code, redirect_uri)
+    long = _exchange_for_long_lived(graph, app_secret, str(short["access_token"]))
+    return Credentials.from_token_response(long, user_id=str(short["user_id"]), scopes=scopes)
+
+
+def refresh_credentials(
+    credentials: Credentials,
+    *,
+    base_url: str | None = None,
+    timeout: float = 30.0,
+    session: requests.Session | None = None,
+) -> Credentials:
+    """New long-lived `Credentials` from refreshing these (the old token stays valid).
+
+    An expired token raises TokenExpiredError and a short-lived one ValidationError, before
+    any request.
+    """
+    _check_refreshable(credentials)
+    with _standalone_graph(base_url, timeout, session, (credentials.access_token,)) as graph:
+        return _refresh_credentials(graph, credentials)
+
+
+def _check_refreshable(credentials: Credentials) -> None:
+    if not isinstance(credentials, Credentials):
+        raise ValidationError(
+            "credentials must be a Credentials (see Credentials.from_json).",
+            parameter="credentials",
+        )
+    if credentials.short_lived:
+        raise ValidationError(
+            "a short-lived token cannot be refreshed: exchange it for a long-lived one "
+            "(exchange_for_long_lived) within its hour.",
+            parameter="credentials",
+        )
+    if credentials.expired():
+        expiration = credentials.expiration
+        when = f" on {expiration:%Y-%m-%d %H:%M} UTC" if expiration is not None else ""
+        raise TokenExpiredError(
+            f"The long-lived token expired{when} and cannot be refreshed: authorize the app "
+            "again (authorization_url / `threadspipepy auth-url`, then complete_authorization "
+            "/ `threadspipepy access_token`)."
+        )
+
+
+def _refresh_credentials(graph: GraphClient, credentials: Credentials) -> Credentials:
+    body = _refresh(graph, credentials.access_token)
+    return Credentials.from_token_response(
+        body, user_id=credentials.user_id, scopes=credentials.scopes
+    )
+
+
+def refresh_token(
+    access_token: str,
+    env_path: str | os.PathLike[str] | None = None,
+    env_variable: str | None = None,
+    *,
+    base_url: str | None = None,
+    timeout: float = 30.0,
+    session: requests.Session | None = None,
+) -> dict[str, Any]:
+    """Refresh a long-lived token and, with `env_path` and `env_variable`, write the new one
+    into that `.env` file (atomically, other lines untouched). Returns Meta's JSON."""
+    token = _token(access_token, "access_token")
+    target = check_env_target(env_path, env_variable)
+    with _standalone_graph(base_url, timeout, session, (token,)) as graph:
+        body = _refresh(graph, token)
+    if target is not None:
+        update_env_file(target[0], target[1], str(body["access_token"]))
+    return body
+
+
+# -- argument checks -----------------------------------------------------------------------------
+def _app_id(app_id: str | int) -> str:
+    text = str(app_id).strip() if isinstance(app_id, str | int) else ""
+    if isinstance(app_id, bool) or not text.isdigit():
+        raise ValidationError(
+            "app_id must be the numeric Threads App ID (App Dashboard > App settings > Basic, "
+            "under Threads; not the Facebook app id).",
+            parameter="app_id",
+        )
+    return text
+
+
+def _secret(app_secret: str) -> str:
+    if not isinstance(app_secret, str) or not app_secret.strip():
+        raise ValidationError(
+            "app_secret must be the Threads App Secret (App Dashboard > App settings > Basic, "
+            "under Threads).",
+            parameter="app_secret",
+        )
+    return app_secret.strip()
+
+
+def _token(token: str, name: str) -> str:
+    if not isinstance(token, str) or not token.strip():
+        raise ValidationError(f"{name} must be a non-empty access token.", parameter=name)
+    return token.strip()
+
+
+def _redirect_uri(redirect_uri: str) -> str:
+    parts = urlsplit(redirect_uri) if isinstance(redirect_uri, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(
+            "redirect_uri must be an absolute https URL listed among the app's Valid OAuth "
+            "Redirect URIs (exactly as listed).",
+            parameter="redirect_uri",
+        )
+    return redirect_uri
+
+
+def _exchange_args(
+    app_id: str | int, app_secret: str, code: str, redirect_uri: str
+) -> tuple[str, str, str, str]:
+    client_id = _app_id(app_id)
+    secret = _secret(app_secret)
+    redirect = _redirect_uri(redirect_uri)
+    if not isinstance(code, str) or not code.strip():
+        raise ValidationError(
+            "auth_code must be the code from the redirect URL (or the whole URL).",
+            parameter="auth_code",
+        )
+    text = code.strip()
+    if "code=" in text or "error=" in text:
+        text = parse_redirect(text).code
+    return client_id, secret, _strip_code(text), redirect
+
+
+def _query_value(url: str, name: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    values = parse_qs(parts.query).get(name)
+    return values[-1] if values else None
+
+
+# -- Credentials ---------------------------------------------------------------------------------
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _as_utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _expires_in(body: Mapping[str, Any]) -> float | None:
+    value: Any = body.get("expires_in")
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds > 0 else None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A Threads user token and what is known about it. Frozen; the repr masks the token.
+
+    `expiration` and `issued_at` are timezone-aware UTC datetimes (None when unknown).
+    `to_json()` holds the token (that is its purpose: store it like a password);
+    `from_json()` reads it back.
+    """
+
+    user_id: str
+    access_token: str = field(repr=False)
+    scopes: tuple[str, ...] = ()
+    short_lived: bool = False
+    expiration: datetime | None = None
+    issued_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        user_id: Any = self.user_id  # callers pass ints too (Meta sends numbers)
+        if not isinstance(user_id, str | int) or isinstance(user_id, bool):
+            raise ValidationError("user_id must be a Threads user id.", parameter="user_id")
+        if not str(user_id).strip():
+            raise ValidationError("user_id must be a Threads user id.", parameter="user_id")
+        token: Any = self.access_token
+        if not isinstance(token, str) or not token:
+            raise ValidationError(
+                "access_token must be a non-empty string.", parameter="access_token"
+            )
+        object.__setattr__(self, "user_id", str(user_id).strip())
+        scopes: Any = self.scopes
+        scopes = (scopes,) if isinstance(scopes, str) else scopes
+        object.__setattr__(self, "scopes", tuple(str(s) for s in scopes))
+        for name in ("expiration", "issued_at"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, datetime):
+                raise ValidationError(f"{name} must be a datetime or None.", parameter=name)
+            object.__setattr__(self, name, _as_utc(value))
+
+    def __repr__(self) -> str:
+        return (
+            f"Credentials(user_id={self.user_id!r}, access_token={MASK!r}, "
+            f"scopes={self.scopes!r}, short_lived={self.short_lived!r}, "
+            f"expiration={self.expiration!r})"
+        )
+
+    __str__ = __repr__
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_token_response(
+        cls,
+        body: Mapping[str, Any],
+        *,
+        user_id: str | int,
+        scopes: Iterable[str] = (),
+        short_lived: bool | None = None,
+        now: datetime | None = None,
+    ) -> Credentials:
+        """Credentials from an answer of Meta's token endpoints (`access_token`, `expires_in`).
+
+        Without `short_lived`, an answer whose `expires_in` is more than a day is taken as
+        long-lived (the long-lived exchange and refresh send about 60 days; the code exchange
+        sends none, or 1 hour). Missing lifetimes default to Meta's documented ones (1 hour,
+        60 days).
+        """
+        token = body.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise ValidationError("the token response has no access_token.", parameter="body")
+        issued = _as_utc(now) or _utcnow()
+        seconds = _expires_in(body)
+        if short_lived is None:
+            is_short = seconds is None or seconds <= REFRESH_MIN_AGE.total_seconds()
+        else:
+            is_short = short_lived
+        if seconds is None:
+            lifetime = SHORT_LIVED_LIFETIME if is_short else LONG_LIVED_LIFETIME
+        else:
+            lifetime = timedelta(seconds=seconds)
+        return cls(
+            user_id=str(user_id),
+            access_token=token,
+            scopes=tuple(scopes),
+            short_lived=is_short,
+            expiration=issued + lifetime,
+            issued_at=issued,
+        )
+
+    # -- time ---------------------------------------------------------------------------------
+    def expires_in(self, now: datetime | None = None) -> timedelta | None:
+        """Time left before the token expires (negative once expired; None if unknown)."""
+        if self.expiration is None:
+            return None
+        return self.expiration - (_as_utc(now) or _utcnow())
+
+    def expired(self, now: datetime | None = None) -> bool:
+        """Whether the token has expired (False when the expiration is unknown)."""
+        left = self.expires_in(now)
+        return left is not None and left <= timedelta(0)
+
+    def age(self, now: datetime | None = None) -> timedelta | None:
+        """Time since the token was issued (None if unknown)."""
+        if self.issued_at is None:
+            return None
+        return (_as_utc(now) or _utcnow()) - self.issued_at
+
+    def refreshable(self, now: datetime | None = None) -> bool:
+        """Whether Meta would refresh it now: long-lived, at least 24 hours old, not expired."""
+        if self.short_lived or self.expired(now):
+            return False
+        age = self.age(now)
+        return age is None or age >= REFRESH_MIN_AGE
+
+    def needs_refresh(
+        self, margin: timedelta | float = DEFAULT_REFRESH_MARGIN, now: datetime | None = None
+    ) -> bool:
+        """Whether to refresh now: it is refreshable and expires within `margin` (a timedelta or
+        seconds; default 7 days). With a margin of 60 days it is due as soon as it is refreshable.
+        """
+        if not isinstance(margin, timedelta):
+            margin = timedelta(seconds=float(margin))
+        if not self.refreshable(now):
+            return False
+        left = self.expires_in(now)
+        return left is None or left <= margin
+
+    # -- JSON ---------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the token included): what `to_json` writes."""
+        return {
+            "user_id": self.user_id,
+            "access_token": self.access_token,
+            "scopes": list(self.scopes),
+            "short_lived": self.short_lived,
+            "expiration": _iso(self.expiration),
+            "issued_at": _iso(self.issued_at),
+        }
+
+    def to_json(self, **dumps_options: Any) -> str:
+        """JSON text holding the token: store it as you would a password."""
+        return json.dumps(self.to_dict(), **dumps_options)
+
+    @classmethod
+    def from_json(cls, data: str | bytes | Mapping[str, Any]) -> Credentials:
+        """Credentials from `to_json()` text (or its dict)."""
+        if isinstance(data, str | bytes):
+            try:
+                loaded = json.loads(data)
+            except ValueError:
+                raise ValidationError(
+                    "not Credentials JSON (it does not parse).", parameter="data"
+                ) from None
+        else:
+            loaded = data
+        if not isinstance(loaded, Mapping):
+            raise ValidationError("Credentials JSON must be an object.", parameter="data")
+        missing = [k for k in ("user_id", "access_token") if not loaded.get(k)]
+        if missing:
+            raise ValidationError(
+                f"Credentials JSON lacks {', '.join(missing)}.", parameter=missing[0]
+            )
+        scopes = loaded.get("scopes") or ()
+        if isinstance(scopes, str):
+            scopes = [s for s in scopes.replace(",", " ").split() if s]
+        return cls(
+            user_id=str(loaded["user_id"]),
+            access_token=str(loaded["access_token"]),
+            scopes=tuple(str(s) for s in scopes),
+            short_lived=bool(loaded.get("short_lived", False)),
+            expiration=_parse_iso(loaded.get("expiration"), "expiration"),
+            issued_at=_parse_iso(loaded.get("issued_at"), "issued_at"),
+        )
+
+    def with_token(self, access_token: str) -> Credentials:
+        """A copy holding another token (the other fields kept)."""
+        return replace(self, access_token=access_token)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def _parse_iso(value: Any, name: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(float(value), timezone.utc)
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be an ISO 8601 time.", parameter=name)
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        return _as_utc(datetime.fromisoformat(text))
+    except ValueError:
+        raise ValidationError(f"{name} must be an ISO 8601 time.", parameter=name) from None
+
+
+# -- the .env file -------------------------------------------------------------------------------
+def check_env_target(
+    env_path: str | os.PathLike[str] | None, env_variable: str | None
+) -> tuple[Path, str] | None:
+    """Validate where a token is to be written, before any request; None when not asked to.
+
+    Both or neither must be given; the variable must be a shell-style name; the file (or its
+    directory, if the file does not exist yet) must be writable.
+    """
+    if env_path is None and env_variable is None:
+        return None
+    if env_path is None or env_variable is None or not str(env_path) or not env_variable:
+        raise ValidationError(
+            "env_path and env_variable go together: the .env file and the variable in it to "
+            "update with the new token.",
+            parameter="env_path" if env_path is None or not str(env_path) else "env_variable",
+        )
+    if not isinstance(env_variable, str) or not _ENV_NAME.fullmatch(env_variable):
+        raise ValidationError(
+            "env_variable must be a variable name such as THREADS_ACCESS_TOKEN (letters, digits "
+            "and _, not starting with a digit).",
+            parameter="env_variable",
+        )
+    path = Path(os.path.realpath(os.fspath(env_path)))
+    if path.exists():
+        if not path.is_file():
+            raise ValidationError(f"{env_path} is not a file.", parameter="env_path")
+        if not os.access(path, os.R_OK | os.W_OK) or not os.access(path.parent, os.W_OK):
+            raise ValidationError(
+                f"{env_path} (and its directory) must be readable and writable.",
+                parameter="env_path",
+            )
+    elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
+        raise ValidationError(
+            f"cannot create {env_path}: its directory does not exist or is not writable.",
+            parameter="env_path",
+        )
+    return path, env_variable
+
+
+# One assignment line: indentation (and blank lines dotenv attaches), `export`, the key, `=`,
+# the value as written (quoted or not), an inline comment, the line ending.
+_ASSIGNMENT = re.compile(
+    r"""(?P<lead>\s*(?:export[ \t]+)?)(?P<key>[A-Za-z_][A-Za-z0-9_.]*)(?P<eq>[ \t]*=[ \t]*)
+        (?P<value>'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|[^\r\n]*?)
+        (?P<tail>(?:[ \t]+\#[^\r\n]*)?[ \t]*)(?P<end>\r\n|\n|\r)?""",
+    re.X | re.S,
+)
+
+
+def update_env_file(path: str | os.PathLike[str], variable: str, value: str) -> bool:
+    """Set `variable=value` in a `.env` file, atomically; True if it replaced a line.
+
+    Uses python-dotenv's parser and, unlike its `set_key`, keeps every other byte as it was:
+    CRLF line endings, a UTF-8 BOM, `export` and inline comments on the updated line, bytes that
+    are not UTF-8. The line keeps its quoting (unquoted when the value needs no quotes, else
+    single quotes); a new line is appended unquoted when possible. The new file is written
+    next to the old one, flushed to disk and renamed over it (a symlink is followed and the
+    file it points to is updated). Mode: kept for an existing file, 0600 for a new one.
+    """
+    from dotenv.parser import parse_stream  # python-dotenv's own parser, as set_key uses
+
+    if not _ENV_NAME.fullmatch(variable):
+        raise ValidationError(
+            "env_variable must be a variable name such as THREADS_ACCESS_TOKEN.",
+            parameter="env_variable",
+        )
+    if any(ch in value for ch in "\r\n\x00"):
+        raise ValidationError("the value must be a single line.", parameter="value")
+    target = Path(os.path.realpath(os.fspath(path)))
+    try:
+        raw = target.read_bytes() if target.exists() else b""
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o600
+    except OSError as exc:
+        raise EnvFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = raw.decode("utf-8", "surrogateescape")
+    bom = "\ufeff" if text.startswith("\ufeff") else ""  # dotenv's parser drops it; we keep it
+    body = text[len(bom) :]
+    first = body.find("\n")
+    newline = "\r\n" if first > 0 and body[first - 1] == "\r" else "\n"
+    pieces: list[str] = []
+    replaced = False
+    for binding in parse_stream(io.StringIO(body, newline="")):
+        original = binding.original.string
+        if binding.key == variable and not binding.error:
+            pieces.append(_assignment(original, variable, value))
+            replaced = True
+        else:
+            pieces.append(original)
+    out = "".join(pieces)
+    if not replaced:
+        if out and not out.endswith(("\n", "\r")):
+            out += newline
+        out += _line(variable, value, "", newline)
+    data = (bom + out).encode("utf-8", "surrogateescape")
+    _atomic_write(target, data, mode, path)
+    return replaced
+
+
+def _assignment(original: str, variable: str, value: str) -> str:
+    """The replacement of one `variable=...` binding, in the style it was written."""
+    match = _ASSIGNMENT.fullmatch(original)
+    if match is None or match.group("key") != variable:
+        lead = original[: len(original) - len(original.lstrip())]
+        end = "\r\n" if original.endswith("\r\n") else "\n" if original.endswith("\n") else ""
+        return lead + _line(variable, value, "", end)
+    written = match.group("value")
+    quote_char = written[:1] if written[:1] in ("'", '"') else ""
+    rendered = _render(value, quote_char)
+    return (
+        f"{match.group('lead')}{variable}{match.group('eq')}{rendered}"
+        f"{match.group('tail')}{match.group('end') or ''}"
+    )
+
+
+def _line(variable: str, value: str, quote_char: str, end: str) -> str:
+    return f"{variable}={_render(value, quote_char)}{end}"
+
+
+def _render(value: str, quote_char: str) -> str:
+    """The value written so that python-dotenv reads it back exactly (no `$` interpolation)."""
+    from dotenv.parser import parse_stream
+
+    single = "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if quote_char == '"' and "$" not in value:
+        candidate = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    elif quote_char == "" and _SAFE_UNQUOTED.fullmatch(value):
+        candidate = value
+    else:
+        candidate = single
+    for rendered in dict.fromkeys((candidate, single)):
+        parsed = list(parse_stream(io.StringIO(f"K={rendered}\n", newline="")))
+        if len(parsed) == 1 and not parsed[0].error and parsed[0].value == value:
+            return rendered
+    raise ValidationError("the value cannot be written to a .env file.", parameter="value")
+
+
+def _atomic_write(target: Path, data: bytes, mode: int, shown: str | os.PathLike[str]) -> None:
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".env", dir=target.parent)
+    except OSError as exc:
+        raise EnvFileError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise EnvFileError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    if hasattr(os, "O_DIRECTORY"):
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+
+def read_env_value(path: str | os.PathLike[str], variable: str) -> str | None:
+    """A variable's value in a `.env` file (python-dotenv's reading, no interpolation)."""
+    from dotenv import dotenv_values
+
+    try:
+        values = dotenv_values(path, interpolate=False)
+    except OSError as exc:
+        raise EnvFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    value = values.get(variable)
+    return value or None

@@ -1,0 +1,660 @@
+"""Reading: request building for every getter, date parsing, lazy pagination, web intents.
+
+Everything here is pure (values in, values out, no I/O, no clock) except `paginate`, which
+calls the page function it is given. The facade (`_reading_facade.ReadingMethods`) validates
+with these functions, sends the request through its GraphClient and shapes the result.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, TypeAlias
+from urllib.parse import quote, urlencode
+
+from ._transport import path_of
+from .errors import ValidationError, error_from_envelope
+
+# A moment as callers give it: "YYYY-MM-DD" (or an ISO 8601 date-time), a date, a datetime
+# (naive means UTC) or a Unix time in seconds.
+TimeLike: TypeAlias = "str | date | datetime | int | float"
+Fields: TypeAlias = "str | Iterable[str] | None"
+
+# Lists refuse `since` before Threads' launch week (threads-api.md §4.1).
+EARLIEST_LIST_TIME = 1688540400
+EARLIEST_LIST_LABEL = "2023-07-05 (07:00 UTC)"
+MAX_PAGE_SIZE = 100  # Meta's largest `limit` on list endpoints (threads-api.md §4.1)
+DEFAULT_PAGE_SIZE = 25
+
+# -- default `fields` per endpoint -------------------------------------------------------------
+# 0.4.5's lists (without its duplicated is_quote_post), so a 0.4.5 script gets the same keys.
+POST_FIELDS: tuple[str, ...] = (
+    "id",
+    "is_quote_post",
+    "media_product_type",
+    "media_type",
+    "media_url",
+    "permalink",
+    "owner",
+    "username",
+    "text",
+    "timestamp",
+    "shortcode",
+    "thumbnail_url",
+    "alt_text",
+    "children",
+    "link_attachment_url",
+)
+PROFILE_FIELDS: tuple[str, ...] = (
+    "id",
+    "username",
+    "name",
+    "threads_profile_picture_url",
+    "threads_biography",
+    "is_verified",
+)
+REPLY_FIELDS: tuple[str, ...] = (
+    "id",
+    "text",
+    "timestamp",
+    "media_product_type",
+    "media_type",
+    "media_url",
+    "shortcode",
+    "thumbnail_url",
+    "children",
+    "has_replies",
+    "root_post",
+    "replied_to",
+    "is_reply",
+    "hide_status",
+    "username",
+    "permalink",
+)
+USER_REPLY_FIELDS: tuple[str, ...] = (
+    "id",
+    "media_product_type",
+    "media_type",
+    "media_url",
+    "permalink",
+    "username",
+    "text",
+    "timestamp",
+    "shortcode",
+    "thumbnail_url",
+    "children",
+    "is_quote_post",
+    "has_replies",
+    "root_post",
+    "replied_to",
+    "is_reply",
+    "is_reply_owned_by_me",
+    "reply_audience",
+)
+PENDING_REPLY_FIELDS: tuple[str, ...] = (*REPLY_FIELDS, "reply_approval_status")
+# Other people's posts: `owner` is only ever returned on your own top-level posts.
+PUBLIC_POST_FIELDS: tuple[str, ...] = tuple(f for f in POST_FIELDS if f != "owner")
+GHOST_POST_FIELDS: tuple[str, ...] = (
+    "id",
+    "media_product_type",
+    "media_type",
+    "media_url",
+    "permalink",
+    "owner",
+    "username",
+    "text",
+    "timestamp",
+    "shortcode",
+    "thumbnail_url",
+    "ghost_post_status",
+    "ghost_post_expiration_timestamp",
+)
+PROFILE_LOOKUP_FIELDS: tuple[str, ...] = (
+    "username",
+    "name",
+    "profile_picture_url",
+    "biography",
+    "follower_count",
+    "likes_count",
+    "quotes_count",
+    "reposts_count",
+    "views_count",
+    "is_verified",
+)
+LOCATION_FIELDS: tuple[str, ...] = (
+    "id",
+    "name",
+    "address",
+    "city",
+    "country",
+    "latitude",
+    "longitude",
+    "postal_code",
+)
+GEO_GATING_FIELDS = "id,is_eligible_for_geo_gating"
+ALLOWLISTED_COUNTRY_FIELDS = "id,allowlisted_country_codes"
+
+SEARCH_TYPES = ("TOP", "RECENT")
+SEARCH_MODES = ("KEYWORD", "TAG")
+SEARCH_MEDIA_TYPES = ("TEXT", "IMAGE", "VIDEO")
+APPROVAL_STATUSES = ("pending", "ignored")
+OEMBED_MIN_WIDTH, OEMBED_MAX_WIDTH = 320, 658
+
+INTENT_POST_URL = "https://www.threads.com/intent/post"
+INTENT_FOLLOW_URL = "https://www.threads.com/intent/follow"
+# Reply controls the post intent accepts (threads-api.md §8): parent_post_author_only is not one.
+INTENT_REPLY_CONTROLS = ("everyone", "accounts_you_follow", "mentioned_only", "followers_only")
+INTENT_TAG_MAX = 50
+
+_FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\{[a-z0-9_,{}]+\})?$")
+_UNIX = re.compile(r"^\d+(\.\d+)?$")
+_USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
+
+
+@dataclass(frozen=True)
+class GraphRequest:
+    """One Graph request, built before anything is sent: `GET /{path}?{params}`."""
+
+    method: str
+    path: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# -- dates -------------------------------------------------------------------------------------
+def to_unix(value: TimeLike, parameter: str) -> int:
+    """A moment -> Unix seconds. Naive datetimes and plain dates are UTC.
+
+    Accepts `"YYYY-MM-DD"`, an ISO 8601 date-time string, a digit string, `date`, `datetime`,
+    `int` or `float` (fractions are dropped).
+    """
+    if isinstance(value, bool):
+        raise _bad_time(value, parameter)
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        return math.floor(moment.timestamp())
+    if isinstance(value, date):
+        return math.floor(
+            datetime(value.year, value.month, value.day, tzinfo=timezone.utc).timestamp()
+        )
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value < 0:
+            raise _bad_time(value, parameter)
+        return math.floor(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _UNIX.match(text):
+            return math.floor(float(text))
+        try:
+            if len(text) == 10:
+                return to_unix(date.fromisoformat(text), parameter)
+            return to_unix(datetime.fromisoformat(text.replace("Z", "+00:00")), parameter)
+        except ValueError:
+            raise _bad_time(value, parameter) from None
+    raise _bad_time(value, parameter)
+
+
+def _bad_time(value: object, parameter: str) -> ValidationError:
+    return ValidationError(
+        f"{parameter} must be a date as 'YYYY-MM-DD', a date or datetime (naive means UTC) or "
+        f"a Unix time in seconds, got {value!r}.",
+        parameter=parameter,
+    )
+
+
+def time_range(
+    since: TimeLike | None,
+    until: TimeLike | None,
+    *,
+    since_name: str = "since_date",
+    until_name: str = "until_date",
+    earliest: int | None = None,
+    earliest_label: str | None = None,
+) -> tuple[int | None, int | None]:
+    """`(since, until)` as Unix seconds (None stays None); since must come before until.
+
+    `earliest`: moments before it are rejected (insights start on 2024-04-13).
+    """
+    low = None if since is None else to_unix(since, since_name)
+    high = None if until is None else to_unix(until, until_name)
+    if earliest is not None:
+        for name, moment in ((since_name, low), (until_name, high)):
+            if moment is not None and moment < earliest:
+                label = earliest_label or _iso(earliest)
+                raise ValidationError(
+                    f"{name} is {_iso(moment)}; Threads refuses times before {label}, "
+                    f"Unix {earliest}.",
+                    parameter=name,
+                )
+    if low is not None and high is not None and low >= high:
+        raise ValidationError(
+            f"{since_name} ({_iso(low)}) must be before {until_name} ({_iso(high)}).",
+            parameter=since_name,
+        )
+    return low, high
+
+
+def _iso(moment: int) -> str:
+    return datetime.fromtimestamp(moment, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# -- shared parameter checks -------------------------------------------------------------------
+def fields_param(fields: Fields, default: Sequence[str] | str) -> str:
+    """`fields=` as a comma string (a list or a comma string given), or the endpoint's default."""
+    if fields is None:
+        return default if isinstance(default, str) else ",".join(default)
+    names = _split_fields(fields) if isinstance(fields, str) else list(fields)
+    cleaned = [str(name).strip() for name in names if str(name).strip()]
+    bad = [name for name in cleaned if not _FIELD_NAME.match(name)]
+    if not cleaned or bad:
+        raise ValidationError(
+            "fields must be field names as a list or a comma string, such as "
+            "['id', 'text', 'timestamp']" + (f"; not valid: {bad}." if bad else "."),
+            parameter="fields",
+        )
+    return ",".join(dict.fromkeys(cleaned))
+
+
+def _split_fields(text: str) -> list[str]:
+    """Split on the commas outside braces: `id,children{id,media_url}` is two fields."""
+    names: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        if char == "," and depth == 0:
+            names.append("".join(current))
+            current = []
+            continue
+        depth += (char == "{") - (char == "}")
+        current.append(char)
+    names.append("".join(current))
+    return names
+
+
+def page_limit(limit: int | None, parameter: str = "limit") -> int | None:
+    """A page size: a positive integer (Meta returns at most 100 per page)."""
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValidationError(
+            f"{parameter} must be a positive integer (items per page, at most "
+            f"{MAX_PAGE_SIZE}), got {limit!r}.",
+            parameter=parameter,
+        )
+    return limit
+
+
+def item_limit(limit: int | None) -> int | None:
+    """The number of items an iterator stops at: None (all) or an integer >= 0."""
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValidationError(
+            f"limit must be None (every item) or an integer >= 0, got {limit!r}.",
+            parameter="limit",
+        )
+    return limit
+
+
+def cursors(before: str | None, after: str | None) -> dict[str, str]:
+    """The `before`/`after` cursors; Meta refuses both at once."""
+    if before is not None and after is not None:
+        raise ValidationError(
+            "before and after cannot be passed at the same time; page one way at a time.",
+            parameter="before",
+        )
+    out: dict[str, str] = {}
+    for name, value in (("before", before), ("after", after)):
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(
+                f"{name} must be a cursor string from a previous page's "
+                f"paging.cursors.{name}, got {value!r}.",
+                parameter=name,
+            )
+        out[name] = value.strip()
+    return out
+
+
+def choice(value: str | None, allowed: Sequence[str], parameter: str, *, upper: bool) -> str | None:
+    """One of `allowed` (case-insensitive, sent in Meta's case), or None."""
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else ""
+    text = text.upper() if upper else text.lower()
+    if text not in allowed:
+        raise ValidationError(
+            f"{parameter}={value!r} is not accepted; use one of {', '.join(allowed)}.",
+            parameter=parameter,
+        )
+    return text
+
+
+def username(value: Any, parameter: str = "username") -> str:
+    """An exact Threads username; a leading '@' is dropped."""
+    text = value.strip().removeprefix("@") if isinstance(value, str) else ""
+    if not _USERNAME.match(text):
+        raise ValidationError(
+            f"{parameter} must be a Threads username (letters, digits, '.' and '_', at most "
+            f"30), got {value!r}.",
+            parameter=parameter,
+        )
+    return text
+
+
+def require_id(value: Any, parameter: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        raise ValidationError(
+            f"{parameter} must be a Threads id (a string of digits), got {value!r}.",
+            parameter=parameter,
+        )
+    return str(value).strip()
+
+
+def flag(value: Any, parameter: str) -> bool:
+    """A yes/no argument: True/False (1 and 0 accepted, as 0.4.5 did)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ValidationError(f"{parameter} must be True or False, got {value!r}.", parameter=parameter)
+
+
+# -- request builders --------------------------------------------------------------------------
+def list_request(
+    path: str,
+    default_fields: Sequence[str] | str,
+    *,
+    fields: Fields = None,
+    since: TimeLike | None = None,
+    until: TimeLike | None = None,
+    limit: int | None = None,
+    before: str | None = None,
+    after: str | None = None,
+    since_name: str = "since_date",
+    until_name: str = "until_date",
+    extra: Mapping[str, Any] | None = None,
+) -> GraphRequest:
+    """A list endpoint's GET: fields, one `since`, one `until`, one `limit`, cursors."""
+    low, high = time_range(
+        since,
+        until,
+        since_name=since_name,
+        until_name=until_name,
+        earliest=EARLIEST_LIST_TIME,
+        earliest_label=EARLIEST_LIST_LABEL,
+    )
+    params: dict[str, Any] = {"fields": fields_param(fields, default_fields)}
+    params.update(extra or {})
+    params.update(since=low, until=high, limit=page_limit(limit))
+    params.update(cursors(before, after))
+    return GraphRequest("GET", path, _drop_none(params))
+
+
+def replies_request(
+    post_id: Any,
+    edge: str,
+    default_fields: Sequence[str],
+    *,
+    reverse: Any,
+    fields: Fields = None,
+    limit: int | None = None,
+    before: str | None = None,
+    after: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> GraphRequest:
+    """`GET /{post_id}/replies|conversation|pending_replies` with `reverse` always sent."""
+    node = require_id(post_id, "post_id")
+    params: dict[str, Any] = {
+        "fields": fields_param(fields, default_fields),
+        "reverse": flag(reverse, "reverse"),
+    }
+    params.update(extra or {})
+    params.update(limit=page_limit(limit), **cursors(before, after))
+    return GraphRequest("GET", path_of(node, edge), _drop_none(params))
+
+
+def object_request(
+    node: Any, parameter: str, default_fields: Sequence[str], fields: Fields
+) -> GraphRequest:
+    """`GET /{node}?fields=...` for one object (a post, a location)."""
+    ident = require_id(node, parameter)
+    return GraphRequest("GET", path_of(ident), {"fields": fields_param(fields, default_fields)})
+
+
+def keyword_search_request(
+    q: Any,
+    search_type: str | None = None,
+    search_mode: str | None = None,
+    media_type: str | None = None,
+    since: TimeLike | None = None,
+    until: TimeLike | None = None,
+    limit: int | None = None,
+    author_username: str | None = None,
+    fields: Fields = None,
+    *,
+    before: str | None = None,
+    after: str | None = None,
+) -> GraphRequest:
+    """`GET /keyword_search` with every documented parameter (threads-api.md §4.7)."""
+    if not isinstance(q, str) or not q.strip():
+        raise ValidationError(
+            "q must be a non-empty keyword (or the tag text with search_mode='TAG').",
+            parameter="q",
+        )
+    extra = {
+        "q": q.strip(),
+        "search_type": choice(search_type, SEARCH_TYPES, "search_type", upper=True),
+        "search_mode": choice(search_mode, SEARCH_MODES, "search_mode", upper=True),
+        "media_type": choice(media_type, SEARCH_MEDIA_TYPES, "media_type", upper=True),
+        "author_username": (
+            None if author_username is None else username(author_username, "author_username")
+        ),
+    }
+    return list_request(
+        "keyword_search",
+        PUBLIC_POST_FIELDS,
+        fields=fields,
+        since=since,
+        until=until,
+        limit=limit,
+        before=before,
+        after=after,
+        since_name="since",
+        until_name="until",
+        extra=extra,
+    )
+
+
+def location_search_request(
+    q: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    fields: Fields = None,
+) -> GraphRequest:
+    """`GET /location_search` by name (`q`), by coordinates, or both."""
+    if q is not None and (not isinstance(q, str) or not q.strip()):
+        raise ValidationError("q must be a non-empty place name or address.", parameter="q")
+    if (latitude is None) != (longitude is None):
+        raise ValidationError(
+            "latitude and longitude go together: give both or neither.",
+            parameter="latitude" if latitude is None else "longitude",
+        )
+    if q is None and latitude is None:
+        raise ValidationError(
+            "search_locations() needs q (a name or address) or latitude and longitude.",
+            parameter="q",
+        )
+    params: dict[str, Any] = {"q": q.strip() if q is not None else None}
+    for name, value, bound in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        if value is None:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not -bound <= value <= bound
+        ):
+            raise ValidationError(
+                f"{name} must be a number from -{bound} to {bound}, got {value!r}.",
+                parameter=name,
+            )
+        params[name] = float(value)
+    params["fields"] = fields_param(fields, LOCATION_FIELDS)
+    return GraphRequest("GET", "location_search", _drop_none(params))
+
+
+def oembed_request(url: Any, maxwidth: int | None = None) -> GraphRequest:
+    """`GET /oembed?url=...[&maxwidth=320..658]` for a post's permalink."""
+    if not isinstance(url, str) or not re.match(r"(?i)^https?://[^\s/]+/\S+$", url.strip()):
+        raise ValidationError(
+            "url must be a Threads post permalink such as "
+            f"'https://www.threads.com/@user/post/SHORTCODE', got {url!r}.",
+            parameter="url",
+        )
+    if maxwidth is not None and (
+        isinstance(maxwidth, bool)
+        or not isinstance(maxwidth, int)
+        or not OEMBED_MIN_WIDTH <= maxwidth <= OEMBED_MAX_WIDTH
+    ):
+        raise ValidationError(
+            f"maxwidth must be an integer from {OEMBED_MIN_WIDTH} to {OEMBED_MAX_WIDTH} "
+            f"(pixels), got {maxwidth!r}.",
+            parameter="maxwidth",
+        )
+    return GraphRequest("GET", "oembed", _drop_none({"url": url.strip(), "maxwidth": maxwidth}))
+
+
+def _drop_none(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in params.items() if value is not None}
+
+
+# -- web intents -------------------------------------------------------------------------------
+def post_intent_url(
+    text: str | None = None,
+    link: str | None = None,
+    *,
+    tag: str | None = None,
+    reply_control: str | None = None,
+    reply_post_shortcode: str | None = None,
+    quote_post_shortcode: str | None = None,
+) -> str:
+    """`https://www.threads.com/intent/post?...`, every parameter percent-encoded."""
+    params: dict[str, str] = {}
+    if text is not None:
+        params["text"] = _intent_text(text, "text")
+    if link is not None:
+        if not isinstance(link, str) or not re.match(r"(?i)^https?://[^\s/]+", link.strip()):
+            raise ValidationError(f"link must be an http(s) URL, got {link!r}.", parameter="link")
+        params["url"] = link.strip()
+    if tag is not None:
+        topic = _intent_text(tag, "tag").strip().removeprefix("#")
+        if not 1 <= len(topic) <= INTENT_TAG_MAX or re.search(r"[\n\r\t.&]", topic):
+            raise ValidationError(
+                f"tag must be 1-{INTENT_TAG_MAX} characters without newlines, tabs, '.' or "
+                f"'&', got {tag!r}.",
+                parameter="tag",
+            )
+        params["tag"] = topic
+    control = choice(reply_control, INTENT_REPLY_CONTROLS, "reply_control", upper=False)
+    if control is not None:
+        params["reply_control"] = control
+    for name, value in (
+        ("reply_post_shortcode", reply_post_shortcode),
+        ("quote_post_shortcode", quote_post_shortcode),
+    ):
+        if value is not None:
+            if not isinstance(value, str) or not re.match(r"^[A-Za-z0-9_-]+$", value.strip()):
+                raise ValidationError(
+                    f"{name} must be a post's shortcode (the part after /post/ in its "
+                    f"permalink), got {value!r}.",
+                    parameter=name,
+                )
+            params[name] = value.strip()
+    return _intent(INTENT_POST_URL, params)
+
+
+def follow_intent_url(name: Any) -> str:
+    """`https://www.threads.com/intent/follow?username=...`."""
+    return _intent(INTENT_FOLLOW_URL, {"username": username(name)})
+
+
+def _intent_text(value: Any, parameter: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{parameter} must be a string, got {value!r}.", parameter=parameter)
+    return value
+
+
+def _intent(base: str, params: Mapping[str, str]) -> str:
+    if not params:
+        return base
+    return f"{base}?{urlencode(params, quote_via=quote, safe='')}"
+
+
+# -- pagination --------------------------------------------------------------------------------
+PageFetcher: TypeAlias = Callable[[str | None, int], Mapping[str, Any]]
+
+
+def paginate(
+    fetch_page: PageFetcher,
+    limit: int | None = None,
+    *,
+    page_size: int = MAX_PAGE_SIZE,
+) -> Iterator[dict[str, Any]]:
+    """Yield the items of every page, lazily: `fetch_page(after, size)` returns one page.
+
+    Pages look like `{'data': [...], 'paging': {'cursors': {'after': ...}}}`. The first call
+    gets `after=None`. `size` is `page_size` (Meta's largest, 100, by default), or fewer when
+    `limit` items are nearly reached. Iteration stops after `limit` items, at a page without
+    data or without an `after` cursor, and at a cursor already seen (a server that repeats
+    itself cannot make this loop forever). A page that is an error result (`'error' in page`)
+    raises its typed exception.
+    """
+    cap = item_limit(limit)
+    size = min(page_limit(page_size, "page_size") or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    return _pages(fetch_page, cap, size)
+
+
+def _pages(fetch_page: PageFetcher, cap: int | None, size: int) -> Iterator[dict[str, Any]]:
+    yielded = 0
+    after: str | None = None
+    seen: set[str] = set()
+    while cap is None or yielded < cap:
+        want = size if cap is None else min(size, cap - yielded)
+        page = fetch_page(after, want)
+        _raise_if_error(page)
+        items = page.get("data")
+        if not isinstance(items, list) or not items:
+            return
+        for item in items:
+            yield item
+            yielded += 1
+            if cap is not None and yielded >= cap:
+                return
+        after = next_cursor(page)
+        if after is None or after in seen:
+            return
+        seen.add(after)
+
+
+def next_cursor(page: Mapping[str, Any]) -> str | None:
+    """The page's `paging.cursors.after` (or the older top-level `paging.after`), if any."""
+    paging = page.get("paging")
+    if not isinstance(paging, Mapping):
+        return None
+    found = paging.get("cursors")
+    cursor = found.get("after") if isinstance(found, Mapping) else paging.get("after")
+    return cursor if isinstance(cursor, str) and cursor else None
+
+
+def _raise_if_error(page: Mapping[str, Any]) -> None:
+    if "error" not in page:
+        return
+    raise_for_error = getattr(page, "raise_for_error", None)
+    if callable(raise_for_error):
+        raise_for_error()
+    error = page.get("error")
+    raise error_from_envelope({"error": error} if isinstance(error, Mapping) else None, None)
