@@ -9,10 +9,17 @@ from __future__ import annotations
 import logging
 
 from ._version import __version__
-from .auth import Credentials
+from .auth import (
+    AuthorizationDeniedError,
+    Credentials,
+    EnvFileError,
+    OAuthError,
+    StateMismatchError,
+)
 from .errors import (
     AuthenticationError,
     DuplicatePostError,
+    MediaHostingError,
     MediaProcessingError,
     NotFoundError,
     PermissionDeniedError,
@@ -31,14 +38,19 @@ logging.getLogger("threadspipepy").addHandler(logging.NullHandler())
 
 __all__ = [
     "AuthenticationError",
+    "AuthorizationDeniedError",
     "Credentials",
     "DuplicatePostError",
+    "EnvFileError",
+    "MediaHostingError",
     "MediaProcessingError",
     "NotFoundError",
+    "OAuthError",
     "PermissionDeniedError",
     "RateLimitError",
     "Result",
     "ServerError",
+    "StateMismatchError",
     "ThreadsAPIError",
     "ThreadsConnectionError",
     "ThreadsPipe",

@@ -16,9 +16,9 @@ from typing import Any, ClassVar
 
 import requests
 
+from . import auth, results, splitting, validation
 from . import media as media_mod
 from . import quota as quota_mod
-from . import results, splitting, validation
 from ._auth_facade import AuthMethods
 from ._log import logger_for
 from ._pipe import (
@@ -68,19 +68,8 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     `with ThreadsPipe(user_id, access_token) as tp: tp.pipe("Hello, Threads")`
     """
 
-    __threads_auth_scope__: ClassVar[dict[str, str]] = {
-        "basic": "threads_basic",
-        "publish": "threads_content_publish",
-        "read_replies": "threads_read_replies",
-        "manage_replies": "threads_manage_replies",
-        "insights": "threads_manage_insights",
-        "keyword_search": "threads_keyword_search",
-        "profile_discovery": "threads_profile_discovery",
-        "manage_mentions": "threads_manage_mentions",
-        "delete": "threads_delete",
-        "location_tagging": "threads_location_tagging",
-        "share_to_instagram": "threads_share_to_instagram",
-    }
+    # 0.4.5's scope keys and one per permission added since (the table lives in auth.py).
+    __threads_auth_scope__: ClassVar[dict[str, str]] = dict(auth.SCOPES)
     threads_post_insight_metrics: ClassVar[list[str]] = [
         "views",
         "likes",
