@@ -445,6 +445,8 @@ class ReadingMethods:
     ) -> Iterator[dict[str, Any]]:
         """Every post of yours, newest first, fetched lazily page by page (100 a page);
         stops after `limit` posts. A failed page raises its typed error."""
+        # Each iter_* builds its first request once, unsent: bad arguments raise here, at the
+        # call, rather than at the first next().
         reading.list_request(
             "me/threads", reading.POST_FIELDS, fields=fields, since=since_date, until=until_date
         )

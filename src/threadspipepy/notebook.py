@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import insights as insights_mod
 from .insights import POST_METRICS
-from .reading import _raise_if_error
+from .reading import raise_if_error
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -64,7 +64,7 @@ def insights_frame(result: Mapping[str, Any]) -> Any:
     bucket or the URL) and `value`. A failed result raises its typed error.
     """
     pd = _pandas()
-    _raise_if_error(result)
+    raise_if_error(result)
     frame = pd.DataFrame(insights_mod.rows(result), columns=list(INSIGHT_COLUMNS))
     frame["end_time"] = pd.to_datetime(frame["end_time"], utc=True, format="ISO8601")
     return frame
@@ -84,7 +84,7 @@ def posts_frame(
     """
     pd = _pandas()
     if isinstance(posts, Mapping):
-        _raise_if_error(posts)
+        raise_if_error(posts)
         items: Iterable[Mapping[str, Any]] = posts.get("data") or []
     else:
         items = posts
@@ -125,7 +125,7 @@ def plot_insights(
     existing Axes instead.
     """
     figure_type, canvas_type, dates = _matplotlib()
-    _raise_if_error(result)
+    raise_if_error(result)
     values = insights_mod.flatten(result)
     if not values:
         raise ValueError("this insights result holds no metrics to plot")
@@ -180,7 +180,7 @@ def _post_metrics(source: InsightsSource, post_id: str) -> dict[str, Any]:
     result = source(post_id) if callable(source) else source.get(post_id)
     if result is None:
         return {}
-    _raise_if_error(result)
+    raise_if_error(result)
     return insights_mod.flatten(result)
 
 

@@ -625,7 +625,7 @@ def _pages(fetch_page: PageFetcher, cap: int | None, size: int) -> Iterator[dict
     while cap is None or yielded < cap:
         want = size if cap is None else min(size, cap - yielded)
         page = fetch_page(after, want)
-        _raise_if_error(page)
+        raise_if_error(page)
         items = page.get("data")
         if not isinstance(items, list) or not items:
             return
@@ -650,7 +650,8 @@ def next_cursor(page: Mapping[str, Any]) -> str | None:
     return cursor if isinstance(cursor, str) and cursor else None
 
 
-def _raise_if_error(page: Mapping[str, Any]) -> None:
+def raise_if_error(page: Mapping[str, Any]) -> None:
+    """Raise the typed exception behind a failed result (`'error' in page`); else nothing."""
     if "error" not in page:
         return
     raise_for_error = getattr(page, "raise_for_error", None)
