@@ -381,6 +381,26 @@ def test_scopes_limit_what_a_token_may_do(sb: ThreadsSandbox) -> None:
     assert post_text(sb, publisher).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "scope"),
+    [
+        ("/v1.0/keyword_search", {"q": "python"}, "threads_keyword_search"),
+        ("/v1.0/profile_lookup", {"username": "meta"}, "threads_profile_discovery"),
+        ("/v1.0/location_search", {"q": "Menlo Park"}, "threads_location_tagging"),
+        ("/v1.0/me/mentions", {}, "threads_manage_mentions"),
+    ],
+)
+def test_endpoints_with_their_own_permission(
+    sb: ThreadsSandbox, path: str, params: dict[str, str], scope: str
+) -> None:
+    basic = long_token(sb, scopes=["threads_basic"])
+    denied = requests.get(sb.url + path, params={**params, "access_token": basic}, timeout=5)
+    assert graph_error(denied, status=403)["code"] == 10
+    allowed = long_token(sb, scopes=f"threads_basic,{scope}")
+    granted = requests.get(sb.url + path, params={**params, "access_token": allowed}, timeout=5)
+    assert granted.status_code != 403, granted.text
+
+
 def test_expired_tokens_are_graph_190_463(sb: ThreadsSandbox) -> None:
     short = short_token(sb)
     sb.advance(HOUR)

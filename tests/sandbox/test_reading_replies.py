@@ -142,3 +142,17 @@ def test_api_published_replies_wait_for_approval(graph: Graph, sb: ThreadsSandbo
     pending = graph.get(f"{root}/pending_replies").json()["data"]
     assert pending == [{"id": reply}]
     assert graph.get(f"{root}/replies").json() == {"data": []}
+
+
+def test_author_fields_follow_the_authors_profile(graph: Graph, sb: ThreadsSandbox) -> None:
+    (post,) = sb.seed_posts(1)
+    sb.seed_profile("celebrity", 90000, is_verified=True)
+    sb.seed_profile("quiet_one", 300, private=True)
+    sb.seed_replies(post["id"], 1, username="celebrity")
+    sb.seed_replies(post["id"], 1, username="quiet_one")
+    fields = "username,permalink,is_verified,text"
+    quiet, famous = graph.get(f"{post['id']}/replies", fields=fields).json()["data"]
+    assert famous["username"] == "celebrity"
+    assert famous["is_verified"] is True
+    assert famous["permalink"].startswith("https://www.threads.com/@celebrity/post/")
+    assert quiet == {"is_verified": False, "text": "Reply 1"}  # private: no username/permalink

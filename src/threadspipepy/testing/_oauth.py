@@ -366,12 +366,31 @@ class OAuthService:
         return self.state.accounts.get(token.user_id)
 
 
+# Endpoints with a permission of their own (threads-api.md §2.8).
+_TOP_LEVEL_SCOPES = {
+    "keyword_search": "threads_keyword_search",
+    "profile_lookup": "threads_profile_discovery",
+    "profile_posts": "threads_profile_discovery",
+    "location_search": "threads_location_tagging",
+}
+_EDGE_SCOPES = {
+    "mentions": "threads_manage_mentions",
+    "manage_reply": "threads_manage_replies",
+    "manage_pending_reply": "threads_manage_replies",
+}
+
+
 def _required_scope(req: Incoming) -> str:
     """The permission a Graph call needs (threads-api.md §2.8), coarsely, by method and edge."""
     segments = [s for s in req.path.split("/") if s]
     if segments and segments[0].startswith("v") and segments[0][1:2].isdigit():
         segments = segments[1:]
     edge = segments[-1] if len(segments) > 1 else None
+    top_level = _TOP_LEVEL_SCOPES.get(segments[0]) if segments else None
+    if top_level is not None:
+        return top_level
+    if edge in _EDGE_SCOPES:
+        return _EDGE_SCOPES[edge]
     if req.method == "POST" and edge in ("threads", "threads_publish", "repost"):
         return "threads_content_publish"
     if edge == "threads_publishing_limit":

@@ -98,7 +98,6 @@ NESTED_MENUS: dict[str, tuple[frozenset[str] | tuple[str, ...], str]] = {
     "owner": (OWNER_FIELDS, "ThreadsUser"),
     "location": (LOCATION_FIELDS, "ThreadsLocation"),
 }
-USER_LISTS = ("threads", "replies", "mentions", "ghost_posts")
 _MISSING = object()
 
 

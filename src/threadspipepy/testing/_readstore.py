@@ -196,7 +196,13 @@ class ReadStore:
         # timestamp reads back as the very second it was seeded at.
         now = self.state.now()
         target = datetime.fromtimestamp(unix, timezone.utc)
-        return now + (target - self.state.wall(now)).total_seconds()
+        moment = now + (target - self.state.wall(now)).total_seconds()
+        for _ in range(3):  # absorb a microsecond lost to float rounding
+            drift = (target - self.state.wall(moment)).total_seconds()
+            if not drift:
+                break
+            moment += drift
+        return moment
 
     def log(self, logs: dict[str, list[float]], user_id: str) -> list[float]:
         return logs.setdefault(user_id, [])
