@@ -144,19 +144,3 @@ def _parse_list(spec: str, pos: int) -> tuple[tuple[Field, ...], int]:
 def iso_timestamp(moment: datetime) -> str:
     """Graph's timestamp format: 2026-12-02T10:00:00+0000."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
-
-
-def parse_time_param(name: str, value: str) -> float:
-    """A Unix timestamp or an ISO date/datetime (Graph accepts strtotime() strings)."""
-    value = value.strip()
-    try:
-        return float(int(value))
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise invalid_param(f"Param {name} must be a Unix timestamp or a date") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
