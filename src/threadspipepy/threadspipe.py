@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from . import auth, results, splitting, validation
+from . import auth, insights, results, splitting, validation
 from . import media as media_mod
 from . import quota as quota_mod
 from ._auth_facade import AuthMethods
@@ -70,30 +70,10 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
 
     # 0.4.5's scope keys and one per permission added since (the table lives in auth.py).
     __threads_auth_scope__: ClassVar[dict[str, str]] = dict(auth.SCOPES)
-    threads_post_insight_metrics: ClassVar[list[str]] = [
-        "views",
-        "likes",
-        "replies",
-        "reposts",
-        "quotes",
-        "shares",
-    ]
-    threads_user_insight_metrics: ClassVar[list[str]] = [
-        "views",
-        "likes",
-        "replies",
-        "reposts",
-        "quotes",
-        "clicks",
-        "followers_count",
-        "follower_demographics",
-    ]
-    threads_follower_demographic_breakdown_list: ClassVar[list[str]] = [
-        "country",
-        "city",
-        "age",
-        "gender",
-    ]
+    # 0.4.5's class attributes, brought up to date (the lists live in insights.py).
+    threads_post_insight_metrics: ClassVar[list[str]] = list(insights.POST_METRICS)
+    threads_user_insight_metrics: ClassVar[list[str]] = list(insights.USER_METRICS)
+    threads_follower_demographic_breakdown_list: ClassVar[list[str]] = list(insights.BREAKDOWNS)
     who_can_reply_list: ClassVar[list[str]] = list(validation.REPLY_CONTROLS)
 
     def __init__(
