@@ -18,43 +18,52 @@ wrap these into 0.4.5's result dicts.
 
 The functions that send requests take `base_url` (argument > `THREADS_API_BASE_URL` >
 `https://graph.threads.net`, as the client does), `timeout` and `session`.
+
+This module holds the flow itself (scopes, the URL and state, the redirect, the exchanges and
+refresh); `Credentials` (`_credentials`), the OAuth errors and their explanation
+(`_oauth_errors`) and the `.env` file (`_envfile`) live in private modules and are re-exported
+here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hmac
-import io
-import json
 import os
-import re
 import secrets
-import stat
 import sys
-import tempfile
 import webbrowser
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
+from ._credentials import DEFAULT_REFRESH_MARGIN as DEFAULT_REFRESH_MARGIN
+from ._credentials import LONG_LIVED_LIFETIME as LONG_LIVED_LIFETIME
+from ._credentials import REFRESH_MIN_AGE as REFRESH_MIN_AGE
+from ._credentials import SHORT_LIVED_LIFETIME as SHORT_LIVED_LIFETIME
+from ._credentials import Credentials, _expires_in, _utcnow
+from ._envfile import EnvFileError, check_env_target, read_env_value, update_env_file
 from ._log import logger_for
+from ._oauth_errors import (
+    _STEP_NAMES,
+    AuthorizationDeniedError,
+    OAuthError,
+    StateMismatchError,
+)
+from ._oauth_errors import TESTER_NOT_ACCEPTED_CODE as TESTER_NOT_ACCEPTED_CODE
+from ._oauth_errors import WRONG_APP_ID_CODES as WRONG_APP_ID_CODES
+from ._oauth_errors import _explained as _explained
 from ._redaction import MASK, Redactor
 from ._retry import RetryPolicy
 from ._transport import Endpoint, GraphClient
 from .config import DEFAULT_THREADS_BASE_URL, THREADS_BASE_URL_ENV, resolve_base_url
 from .errors import (
-    AuthenticationError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
     ThreadsAPIError,
     ThreadsConnectionError,
-    ThreadsPipeError,
     TokenExpiredError,
     ValidationError,
     error_from_envelope,
@@ -118,65 +127,7 @@ SCOPES: Mapping[str, str] = {
 ALL_SCOPES: tuple[str, ...] = tuple(SCOPES.values())
 REQUIRED_SCOPE = "threads_basic"
 
-# Lifetimes (threads-api.md §2.5), used when Meta's answer has no expires_in.
-SHORT_LIVED_LIFETIME = timedelta(hours=1)
-LONG_LIVED_LIFETIME = timedelta(days=60)
-REFRESH_MIN_AGE = timedelta(hours=24)
-DEFAULT_REFRESH_MARGIN = timedelta(days=7)
-
-# OAuth error codes with a known cause.
-WRONG_APP_ID_CODES = frozenset({1349026, 4476002})
-TESTER_NOT_ACCEPTED_CODE = 1349245
-
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SAFE_UNQUOTED = re.compile(r"[A-Za-z0-9_.\-~+/:=|@%,]+")
-
 log = logger_for("auth")
-
-
-# -- errors ------------------------------------------------------------------------------------
-class StateMismatchError(ValidationError):
-    """The redirect's `state` is missing or differs from the one issued: refused, nothing sent.
-
-    A `ValidationError` (so also a `ValueError`) with `parameter='state'`. It means the redirect
-    did not come from the authorization this code started (a forged or stale link): start the
-    authorization again.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, parameter="state")
-
-
-class AuthorizationDeniedError(AuthenticationError):
-    """The user clicked Cancel (`error=access_denied`), or the redirect carries another error.
-
-    `error`, `error_reason` and `error_description` are the redirect's own parameters.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        error: str | None = None,
-        error_reason: str | None = None,
-        error_description: str | None = None,
-    ) -> None:
-        super().__init__(message, type=error)
-        self.error = error
-        self.error_reason = error_reason
-        self.error_description = error_description
-
-
-class OAuthError(AuthenticationError):
-    """An OAuth endpoint refused the request: wrong app id or secret, a used or expired code,
-    a redirect URI that does not match, a token that cannot be exchanged or refreshed.
-
-    The message is Meta's, followed by the likely cause and what to do.
-    """
-
-
-class EnvFileError(ThreadsPipeError):
-    """The `.env` file could not be read or written."""
 
 
 # -- scopes ------------------------------------------------------------------------------------
@@ -460,83 +411,6 @@ def _oauth_request(
             status_code=200,
         )
     return body
-
-
-_STEP_NAMES = {
-    "code": "Exchanging the authorization code",
-    "long_lived": "Exchanging the short-lived token for a long-lived one",
-    "refresh": "Refreshing the long-lived token",
-}
-
-
-def _explained(exc: ThreadsAPIError, step: str, redactor: Redactor) -> ThreadsAPIError:
-    """The typed error for an OAuth failure: Meta's message, the likely cause, what to do."""
-    meta = redactor.text(exc.message)
-    lowered = meta.lower()
-    about_secret = "client secret" in lowered or "client_secret" in lowered
-    cls: type[ThreadsAPIError] = OAuthError
-    if isinstance(exc, RateLimitError | ServerError) and not about_secret:
-        cls = type(exc)
-        hint = "Meta is throttling or failing for now: try again later."
-    elif exc.code in WRONG_APP_ID_CODES:
-        hint = (
-            f"Error {exc.code} usually means the Facebook app id was used: use the Threads "
-            "App ID and Threads App Secret (App Dashboard > App settings > Basic, under "
-            "Threads), not the app's Facebook ones."
-        )
-    elif exc.code == TESTER_NOT_ACCEPTED_CODE:
-        hint = (
-            "The account is invited as a Threads Tester but has not accepted: accept it in "
-            "Threads > Settings > Account > Website permissions > Invites, then authorize again."
-        )
-    elif about_secret:
-        hint = (
-            "Check the app secret: use the Threads App Secret (App Dashboard > App settings > "
-            "Basic, under Threads), not the Facebook one."
-        )
-    elif "redirect_uri" in lowered or "redirect uri" in lowered:
-        hint = (
-            "redirect_uri must be exactly the one in the authorization URL (and among the "
-            "app's Valid OAuth Redirect URIs, trailing slash included)."
-        )
-    elif step == "code":
-        hint = (
-            "Authorization codes can be used once and expire after 1 hour: run the "
-            "authorization again for a fresh code, and exchange it at once."
-        )
-    elif isinstance(exc, TokenExpiredError) or exc.subcode == 463 or "expired" in lowered:
-        cls = TokenExpiredError
-        hint = (
-            "An expired token cannot be refreshed: authorize the app again (authorization_url "
-            "or `threadspipepy auth-url`, then complete_authorization or `threadspipepy "
-            "access_token`), and refresh the new token well before its 60 days are up."
-            if step == "refresh"
-            else "Short-lived tokens last 1 hour: exchange them right after the code exchange, "
-            "or authorize the app again."
-        )
-    elif isinstance(exc, PermissionDeniedError):
-        cls = PermissionDeniedError
-        hint = "The user did not grant threads_basic, which a refresh needs: authorize again."
-    elif step == "refresh" and exc.code != 190:
-        hint = (
-            "Only a long-lived token that is at least 24 hours old and not expired can be "
-            "refreshed (a short-lived token is exchanged with exchange_for_long_lived first)."
-        )
-    else:
-        hint = (
-            "The token is not valid (revoked, mistyped or issued for another app): authorize "
-            "the app again."
-        )
-    stop = "" if meta.rstrip().endswith((".", "!", "?")) else "."
-    return cls(
-        f"{_STEP_NAMES.get(step, 'The OAuth request')} failed: {meta.rstrip()}{stop} {hint}",
-        code=exc.code,
-        subcode=exc.subcode,
-        type=exc.type,
-        fbtrace_id=exc.fbtrace_id,
-        status_code=exc.status_code,
-        retry_after=exc.retry_after,
-    )
 
 
 # -- step 3: token exchanges ---------------------------------------------------------------------
@@ -876,397 +750,3 @@ def _query_value(url: str, name: str) -> str | None:
         return None
     values = parse_qs(parts.query).get(name)
     return values[-1] if values else None
-
-
-# -- Credentials ---------------------------------------------------------------------------------
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _as_utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
-
-
-def _expires_in(body: Mapping[str, Any]) -> float | None:
-    value: Any = body.get("expires_in")
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
-    return seconds if seconds > 0 else None
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """A Threads user token and what is known about it. Frozen; the repr masks the token.
-
-    `expiration` and `issued_at` are timezone-aware UTC datetimes (None when unknown).
-    `to_json()` holds the token (that is its purpose: store it like a password);
-    `from_json()` reads it back.
-    """
-
-    user_id: str
-    access_token: str = field(repr=False)
-    scopes: tuple[str, ...] = ()
-    short_lived: bool = False
-    expiration: datetime | None = None
-    issued_at: datetime | None = None
-
-    def __post_init__(self) -> None:
-        user_id: Any = self.user_id  # callers pass ints too (Meta sends numbers)
-        if not isinstance(user_id, str | int) or isinstance(user_id, bool):
-            raise ValidationError("user_id must be a Threads user id.", parameter="user_id")
-        if not str(user_id).strip():
-            raise ValidationError("user_id must be a Threads user id.", parameter="user_id")
-        token: Any = self.access_token
-        if not isinstance(token, str) or not token:
-            raise ValidationError(
-                "access_token must be a non-empty string.", parameter="access_token"
-            )
-        object.__setattr__(self, "user_id", str(user_id).strip())
-        scopes: Any = self.scopes
-        scopes = (scopes,) if isinstance(scopes, str) else scopes
-        object.__setattr__(self, "scopes", tuple(str(s) for s in scopes))
-        for name in ("expiration", "issued_at"):
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, datetime):
-                raise ValidationError(f"{name} must be a datetime or None.", parameter=name)
-            object.__setattr__(self, name, _as_utc(value))
-
-    def __repr__(self) -> str:
-        return (
-            f"Credentials(user_id={self.user_id!r}, access_token={MASK!r}, "
-            f"scopes={self.scopes!r}, short_lived={self.short_lived!r}, "
-            f"expiration={self.expiration!r})"
-        )
-
-    __str__ = __repr__
-
-    # -- construction -------------------------------------------------------------------------
-    @classmethod
-    def from_token_response(
-        cls,
-        body: Mapping[str, Any],
-        *,
-        user_id: str | int,
-        scopes: Iterable[str] = (),
-        short_lived: bool | None = None,
-        now: datetime | None = None,
-    ) -> Credentials:
-        """Credentials from an answer of Meta's token endpoints (`access_token`, `expires_in`).
-
-        Without `short_lived`, an answer whose `expires_in` is more than a day is taken as
-        long-lived (the long-lived exchange and refresh send about 60 days; the code exchange
-        sends none, or 1 hour). Missing lifetimes default to Meta's documented ones (1 hour,
-        60 days).
-        """
-        token = body.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise ValidationError("the token response has no access_token.", parameter="body")
-        issued = _as_utc(now) or _utcnow()
-        seconds = _expires_in(body)
-        if short_lived is None:
-            is_short = seconds is None or seconds <= REFRESH_MIN_AGE.total_seconds()
-        else:
-            is_short = short_lived
-        if seconds is None:
-            lifetime = SHORT_LIVED_LIFETIME if is_short else LONG_LIVED_LIFETIME
-        else:
-            lifetime = timedelta(seconds=seconds)
-        return cls(
-            user_id=str(user_id),
-            access_token=token,
-            scopes=tuple(scopes),
-            short_lived=is_short,
-            expiration=issued + lifetime,
-            issued_at=issued,
-        )
-
-    # -- time ---------------------------------------------------------------------------------
-    def expires_in(self, now: datetime | None = None) -> timedelta | None:
-        """Time left before the token expires (negative once expired; None if unknown)."""
-        if self.expiration is None:
-            return None
-        return self.expiration - (_as_utc(now) or _utcnow())
-
-    def expired(self, now: datetime | None = None) -> bool:
-        """Whether the token has expired (False when the expiration is unknown)."""
-        left = self.expires_in(now)
-        return left is not None and left <= timedelta(0)
-
-    def age(self, now: datetime | None = None) -> timedelta | None:
-        """Time since the token was issued (None if unknown)."""
-        if self.issued_at is None:
-            return None
-        return (_as_utc(now) or _utcnow()) - self.issued_at
-
-    def refreshable(self, now: datetime | None = None) -> bool:
-        """Whether Meta would refresh it now: long-lived, at least 24 hours old, not expired."""
-        if self.short_lived or self.expired(now):
-            return False
-        age = self.age(now)
-        return age is None or age >= REFRESH_MIN_AGE
-
-    def needs_refresh(
-        self, margin: timedelta | float = DEFAULT_REFRESH_MARGIN, now: datetime | None = None
-    ) -> bool:
-        """Whether to refresh now: it is refreshable and expires within `margin` (a timedelta or
-        seconds; default 7 days). With a margin of 60 days it is due as soon as it is refreshable.
-        """
-        if not isinstance(margin, timedelta):
-            margin = timedelta(seconds=float(margin))
-        if not self.refreshable(now):
-            return False
-        left = self.expires_in(now)
-        return left is None or left <= margin
-
-    # -- JSON ---------------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (the token included): what `to_json` writes."""
-        return {
-            "user_id": self.user_id,
-            "access_token": self.access_token,
-            "scopes": list(self.scopes),
-            "short_lived": self.short_lived,
-            "expiration": _iso(self.expiration),
-            "issued_at": _iso(self.issued_at),
-        }
-
-    def to_json(self, **dumps_options: Any) -> str:
-        """JSON text holding the token: store it as you would a password."""
-        return json.dumps(self.to_dict(), **dumps_options)
-
-    @classmethod
-    def from_json(cls, data: str | bytes | Mapping[str, Any]) -> Credentials:
-        """Credentials from `to_json()` text (or its dict)."""
-        if isinstance(data, str | bytes):
-            try:
-                loaded = json.loads(data)
-            except ValueError:
-                raise ValidationError(
-                    "not Credentials JSON (it does not parse).", parameter="data"
-                ) from None
-        else:
-            loaded = data
-        if not isinstance(loaded, Mapping):
-            raise ValidationError("Credentials JSON must be an object.", parameter="data")
-        missing = [k for k in ("user_id", "access_token") if not loaded.get(k)]
-        if missing:
-            raise ValidationError(
-                f"Credentials JSON lacks {', '.join(missing)}.", parameter=missing[0]
-            )
-        scopes = loaded.get("scopes") or ()
-        if isinstance(scopes, str):
-            scopes = [s for s in scopes.replace(",", " ").split() if s]
-        return cls(
-            user_id=str(loaded["user_id"]),
-            access_token=str(loaded["access_token"]),
-            scopes=tuple(str(s) for s in scopes),
-            short_lived=bool(loaded.get("short_lived", False)),
-            expiration=_parse_iso(loaded.get("expiration"), "expiration"),
-            issued_at=_parse_iso(loaded.get("issued_at"), "issued_at"),
-        )
-
-    def with_token(self, access_token: str) -> Credentials:
-        """A copy holding another token (the other fields kept)."""
-        return replace(self, access_token=access_token)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
-
-
-def _parse_iso(value: Any, name: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), timezone.utc)
-    if not isinstance(value, str):
-        raise ValidationError(f"{name} must be an ISO 8601 time.", parameter=name)
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        return _as_utc(datetime.fromisoformat(text))
-    except ValueError:
-        raise ValidationError(f"{name} must be an ISO 8601 time.", parameter=name) from None
-
-
-# -- the .env file -------------------------------------------------------------------------------
-def check_env_target(
-    env_path: str | os.PathLike[str] | None, env_variable: str | None
-) -> tuple[Path, str] | None:
-    """Validate where a token is to be written, before any request; None when not asked to.
-
-    Both or neither must be given; the variable must be a shell-style name; the file (or its
-    directory, if the file does not exist yet) must be writable.
-    """
-    if env_path is None and env_variable is None:
-        return None
-    if env_path is None or env_variable is None or not str(env_path) or not env_variable:
-        raise ValidationError(
-            "env_path and env_variable go together: the .env file and the variable in it to "
-            "update with the new token.",
-            parameter="env_path" if env_path is None or not str(env_path) else "env_variable",
-        )
-    if not isinstance(env_variable, str) or not _ENV_NAME.fullmatch(env_variable):
-        raise ValidationError(
-            "env_variable must be a variable name such as THREADS_ACCESS_TOKEN (letters, digits "
-            "and _, not starting with a digit).",
-            parameter="env_variable",
-        )
-    path = Path(os.path.realpath(os.fspath(env_path)))
-    if path.exists():
-        if not path.is_file():
-            raise ValidationError(f"{env_path} is not a file.", parameter="env_path")
-        if not os.access(path, os.R_OK | os.W_OK) or not os.access(path.parent, os.W_OK):
-            raise ValidationError(
-                f"{env_path} (and its directory) must be readable and writable.",
-                parameter="env_path",
-            )
-    elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
-        raise ValidationError(
-            f"cannot create {env_path}: its directory does not exist or is not writable.",
-            parameter="env_path",
-        )
-    return path, env_variable
-
-
-# One assignment line: indentation (and blank lines dotenv attaches), `export`, the key, `=`,
-# the value as written (quoted or not), an inline comment, the line ending.
-_ASSIGNMENT = re.compile(
-    r"""(?P<lead>\s*(?:export[ \t]+)?)(?P<key>[A-Za-z_][A-Za-z0-9_.]*)(?P<eq>[ \t]*=[ \t]*)
-        (?P<value>'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|[^\r\n]*?)
-        (?P<tail>(?:[ \t]+\#[^\r\n]*)?[ \t]*)(?P<end>\r\n|\n|\r)?""",
-    re.X | re.S,
-)
-
-
-def update_env_file(path: str | os.PathLike[str], variable: str, value: str) -> bool:
-    """Set `variable=value` in a `.env` file, atomically; True if it replaced a line.
-
-    Uses python-dotenv's parser and, unlike its `set_key`, keeps every other byte as it was:
-    CRLF line endings, a UTF-8 BOM, `export` and inline comments on the updated line, bytes that
-    are not UTF-8. The line keeps its quoting (unquoted when the value needs no quotes, else
-    single quotes); a new line is appended unquoted when possible. The new file is written
-    next to the old one, flushed to disk and renamed over it (a symlink is followed and the
-    file it points to is updated). Mode: kept for an existing file, 0600 for a new one.
-    """
-    from dotenv.parser import parse_stream  # python-dotenv's own parser, as set_key uses
-
-    if not _ENV_NAME.fullmatch(variable):
-        raise ValidationError(
-            "env_variable must be a variable name such as THREADS_ACCESS_TOKEN.",
-            parameter="env_variable",
-        )
-    if any(ch in value for ch in "\r\n\x00"):
-        raise ValidationError("the value must be a single line.", parameter="value")
-    target = Path(os.path.realpath(os.fspath(path)))
-    try:
-        raw = target.read_bytes() if target.exists() else b""
-        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o600
-    except OSError as exc:
-        raise EnvFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    text = raw.decode("utf-8", "surrogateescape")
-    bom = "\ufeff" if text.startswith("\ufeff") else ""  # dotenv's parser drops it; we keep it
-    body = text[len(bom) :]
-    first = body.find("\n")
-    newline = "\r\n" if first > 0 and body[first - 1] == "\r" else "\n"
-    pieces: list[str] = []
-    replaced = False
-    for binding in parse_stream(io.StringIO(body, newline="")):
-        original = binding.original.string
-        if binding.key == variable and not binding.error:
-            pieces.append(_assignment(original, variable, value))
-            replaced = True
-        else:
-            pieces.append(original)
-    out = "".join(pieces)
-    if not replaced:
-        if out and not out.endswith(("\n", "\r")):
-            out += newline
-        out += _line(variable, value, "", newline)
-    data = (bom + out).encode("utf-8", "surrogateescape")
-    _atomic_write(target, data, mode, path)
-    return replaced
-
-
-def _assignment(original: str, variable: str, value: str) -> str:
-    """The replacement of one `variable=...` binding, in the style it was written."""
-    match = _ASSIGNMENT.fullmatch(original)
-    if match is None or match.group("key") != variable:
-        lead = original[: len(original) - len(original.lstrip())]
-        end = "\r\n" if original.endswith("\r\n") else "\n" if original.endswith("\n") else ""
-        return lead + _line(variable, value, "", end)
-    written = match.group("value")
-    quote_char = written[:1] if written[:1] in ("'", '"') else ""
-    rendered = _render(value, quote_char)
-    return (
-        f"{match.group('lead')}{variable}{match.group('eq')}{rendered}"
-        f"{match.group('tail')}{match.group('end') or ''}"
-    )
-
-
-def _line(variable: str, value: str, quote_char: str, end: str) -> str:
-    return f"{variable}={_render(value, quote_char)}{end}"
-
-
-def _render(value: str, quote_char: str) -> str:
-    """The value written so that python-dotenv reads it back exactly (no `$` interpolation)."""
-    from dotenv.parser import parse_stream
-
-    single = "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    if quote_char == '"' and "$" not in value:
-        candidate = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    elif quote_char == "" and _SAFE_UNQUOTED.fullmatch(value):
-        candidate = value
-    else:
-        candidate = single
-    for rendered in dict.fromkeys((candidate, single)):
-        parsed = list(parse_stream(io.StringIO(f"K={rendered}\n", newline="")))
-        if len(parsed) == 1 and not parsed[0].error and parsed[0].value == value:
-            return rendered
-    raise ValidationError("the value cannot be written to a .env file.", parameter="value")
-
-
-def _atomic_write(target: Path, data: bytes, mode: int, shown: str | os.PathLike[str]) -> None:
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".env", dir=target.parent)
-    except OSError as exc:
-        raise EnvFileError(f"cannot write {shown}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise EnvFileError(f"cannot write {shown}: {exc.strerror or exc}") from None
-    if hasattr(os, "O_DIRECTORY"):
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-
-
-def read_env_value(path: str | os.PathLike[str], variable: str) -> str | None:
-    """A variable's value in a `.env` file (python-dotenv's reading, no interpolation)."""
-    from dotenv import dotenv_values
-
-    try:
-        values = dotenv_values(path, interpolate=False)
-    except OSError as exc:
-        raise EnvFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    value = values.get(variable)
-    return value or None

@@ -1,0 +1,141 @@
+"""OAuth's typed errors and how a refused OAuth request is explained.
+
+`StateMismatchError`, `AuthorizationDeniedError` and `OAuthError` (re-exported by
+`threadspipepy.auth`), and `_explained`, which turns the error an OAuth endpoint returned into the
+typed error carrying Meta's message, the likely cause and what to do next.
+"""
+
+from __future__ import annotations
+
+from ._redaction import Redactor
+from .errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ThreadsAPIError,
+    TokenExpiredError,
+    ValidationError,
+)
+
+# OAuth error codes with a known cause.
+WRONG_APP_ID_CODES = frozenset({1349026, 4476002})
+TESTER_NOT_ACCEPTED_CODE = 1349245
+
+
+# -- errors ------------------------------------------------------------------------------------
+class StateMismatchError(ValidationError):
+    """The redirect's `state` is missing or differs from the one issued: refused, nothing sent.
+
+    A `ValidationError` (so also a `ValueError`) with `parameter='state'`. It means the redirect
+    did not come from the authorization this code started (a forged or stale link): start the
+    authorization again.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, parameter="state")
+
+
+class AuthorizationDeniedError(AuthenticationError):
+    """The user clicked Cancel (`error=access_denied`), or the redirect carries another error.
+
+    `error`, `error_reason` and `error_description` are the redirect's own parameters.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str | None = None,
+        error_reason: str | None = None,
+        error_description: str | None = None,
+    ) -> None:
+        super().__init__(message, type=error)
+        self.error = error
+        self.error_reason = error_reason
+        self.error_description = error_description
+
+
+class OAuthError(AuthenticationError):
+    """An OAuth endpoint refused the request: wrong app id or secret, a used or expired code,
+    a redirect URI that does not match, a token that cannot be exchanged or refreshed.
+
+    The message is Meta's, followed by the likely cause and what to do.
+    """
+
+
+_STEP_NAMES = {
+    "code": "Exchanging the authorization code",
+    "long_lived": "Exchanging the short-lived token for a long-lived one",
+    "refresh": "Refreshing the long-lived token",
+}
+
+
+def _explained(exc: ThreadsAPIError, step: str, redactor: Redactor) -> ThreadsAPIError:
+    """The typed error for an OAuth failure: Meta's message, the likely cause, what to do."""
+    meta = redactor.text(exc.message)
+    lowered = meta.lower()
+    about_secret = "client secret" in lowered or "client_secret" in lowered
+    cls: type[ThreadsAPIError] = OAuthError
+    if isinstance(exc, RateLimitError | ServerError) and not about_secret:
+        cls = type(exc)
+        hint = "Meta is throttling or failing for now: try again later."
+    elif exc.code in WRONG_APP_ID_CODES:
+        hint = (
+            f"Error {exc.code} usually means the Facebook app id was used: use the Threads "
+            "App ID and Threads App Secret (App Dashboard > App settings > Basic, under "
+            "Threads), not the app's Facebook ones."
+        )
+    elif exc.code == TESTER_NOT_ACCEPTED_CODE:
+        hint = (
+            "The account is invited as a Threads Tester but has not accepted: accept it in "
+            "Threads > Settings > Account > Website permissions > Invites, then authorize again."
+        )
+    elif about_secret:
+        hint = (
+            "Check the app secret: use the Threads App Secret (App Dashboard > App settings > "
+            "Basic, under Threads), not the Facebook one."
+        )
+    elif "redirect_uri" in lowered or "redirect uri" in lowered:
+        hint = (
+            "redirect_uri must be exactly the one in the authorization URL (and among the "
+            "app's Valid OAuth Redirect URIs, trailing slash included)."
+        )
+    elif step == "code":
+        hint = (
+            "Authorization codes can be used once and expire after 1 hour: run the "
+            "authorization again for a fresh code, and exchange it at once."
+        )
+    elif isinstance(exc, TokenExpiredError) or exc.subcode == 463 or "expired" in lowered:
+        cls = TokenExpiredError
+        hint = (
+            "An expired token cannot be refreshed: authorize the app again (authorization_url "
+            "or `threadspipepy auth-url`, then complete_authorization or `threadspipepy "
+            "access_token`), and refresh the new token well before its 60 days are up."
+            if step == "refresh"
+            else "Short-lived tokens last 1 hour: exchange them right after the code exchange, "
+            "or authorize the app again."
+        )
+    elif isinstance(exc, PermissionDeniedError):
+        cls = PermissionDeniedError
+        hint = "The user did not grant threads_basic, which a refresh needs: authorize again."
+    elif step == "refresh" and exc.code != 190:
+        hint = (
+            "Only a long-lived token that is at least 24 hours old and not expired can be "
+            "refreshed (a short-lived token is exchanged with exchange_for_long_lived first)."
+        )
+    else:
+        hint = (
+            "The token is not valid (revoked, mistyped or issued for another app): authorize "
+            "the app again."
+        )
+    stop = "" if meta.rstrip().endswith((".", "!", "?")) else "."
+    return cls(
+        f"{_STEP_NAMES.get(step, 'The OAuth request')} failed: {meta.rstrip()}{stop} {hint}",
+        code=exc.code,
+        subcode=exc.subcode,
+        type=exc.type,
+        fbtrace_id=exc.fbtrace_id,
+        status_code=exc.status_code,
+        retry_after=exc.retry_after,
+    )
