@@ -185,8 +185,12 @@ def resolve_scopes(
 
 # -- step 1: the authorization URL ---------------------------------------------------------------
 def new_state() -> str:
-    """A fresh, unguessable `state` value (32 random bytes, URL-safe)."""
-    return secrets.token_urlsafe(32)
+    """A fresh, unguessable `state` value: 32 random bytes as hex.
+
+    Hex rather than URL-safe base64, which may start with "-": the state is pasted back on a
+    command line (`access_token --state ...`), where such a value reads as an option.
+    """
+    return secrets.token_hex(32)
 
 
 def authorization_url(

@@ -128,9 +128,11 @@ def test_every_parameter_is_encoded() -> None:
 
 
 def test_state_is_fresh_random_and_unguessable() -> None:
-    states = {authorization_url(APP_ID, REDIRECT)[1] for _ in range(50)}
-    assert len(states) == 50
+    states = {authorization_url(APP_ID, REDIRECT)[1] for _ in range(500)}
+    assert len(states) == 500
     assert all(len(s) >= 40 for s in states)
+    # Pasted back on a command line (`access_token --state ...`): never read as an option.
+    assert all(s[0].isalnum() and s.isascii() for s in states)
 
 
 def test_given_state_is_kept() -> None:
