@@ -1,15 +1,14 @@
-"""One place that masks secrets in URLs, headers, bodies and free text.
+"""One place that masks secrets in URLs, bodies and free text.
 
-Everything that can reach a log line, an exception message, a repr or a result dict goes
-through `redact_text`, `redact_value` or `redact_headers`. A client's `Redactor` also knows the
-literal secret values it holds, so that a token echoed somewhere unexpected is still masked.
+Everything that can reach a log line or an exception message goes through `redact_text`
+(headers are never logged). A client's `Redactor` also knows the literal secret values it
+holds, so that a token echoed somewhere unexpected is still masked.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 MASK = "***"
 
@@ -66,30 +65,3 @@ class Redactor:
 
     def text(self, text: str) -> str:
         return redact_text(text, self._secrets)
-
-    def value(self, value: Any) -> Any:
-        return redact_value(value, self._secrets)
-
-
-def redact_headers(headers: Mapping[str, str], secrets: Iterable[str] = ()) -> dict[str, str]:
-    """A copy of the headers with Authorization (and any secret value) masked."""
-    secrets = tuple(secrets)
-    return {
-        name: (MASK if name.lower() in SECRET_NAMES else redact_text(str(value), secrets))
-        for name, value in headers.items()
-    }
-
-
-def redact_value(value: Any, secrets: Iterable[str] = ()) -> Any:
-    """Recursively mask secrets in dicts, lists and strings (used on result dicts)."""
-    secrets = tuple(secrets)
-    if isinstance(value, str):
-        return redact_text(value, secrets)
-    if isinstance(value, Mapping):
-        return {
-            key: (MASK if str(key).lower() in SECRET_NAMES else redact_value(item, secrets))
-            for key, item in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return type(value)(redact_value(item, secrets) for item in value)
-    return value

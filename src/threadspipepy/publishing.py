@@ -190,14 +190,6 @@ class Publisher:
             status_code=getattr(cause, "status_code", None),
         ) from cause
 
-    def publish_post(self, params: Mapping[str, Any], policy: WaitPolicy, label: str) -> str:
-        """Create, wait for and publish one post container; return the media id."""
-        container_id = self.create_container(params)
-        self.log.debug("%s: created container %s", label, container_id)
-        self.wait_until_finished(container_id, policy, label)
-        text = params.get("text")
-        return self.publish(container_id, str(text) if text is not None else None)
-
 
 def _processing_error(
     container_id: str, label: str, status: str, error_message: Any

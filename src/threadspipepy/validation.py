@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .errors import ValidationError
-from .splitting import MAX_LINKS_PER_POST, POST_LENGTH_LIMIT, threads_length, unique_link_count
 
 REPLY_CONTROLS: tuple[str, ...] = (
     "everyone",
@@ -78,24 +77,6 @@ def http_url(value: Any, parameter: str) -> str:
             f"{parameter} must be an http(s) URL, got {value!r}.", parameter=parameter
         )
     return value
-
-
-def post_text(text: str, link_attachment: str | None = None) -> None:
-    """A single post's text: within 500 as Threads counts it, at most 5 unique links."""
-    length = threads_length(text)
-    if length > POST_LENGTH_LIMIT:
-        raise ValidationError(
-            f"post is {length} characters as Threads counts them (emoji count as their UTF-8 "
-            f"bytes); a post holds at most {POST_LENGTH_LIMIT}. Shorten it.",
-            parameter="post",
-        )
-    links = unique_link_count(text, link_attachment)
-    if links > MAX_LINKS_PER_POST:
-        raise ValidationError(
-            f"post carries {links} unique links; Threads accepts at most {MAX_LINKS_PER_POST} "
-            "per post (the link attachment counts too).",
-            parameter="post",
-        )
 
 
 POLL_OPTION_NAMES = ("option_a", "option_b", "option_c", "option_d")

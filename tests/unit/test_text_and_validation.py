@@ -39,18 +39,6 @@ def test_link_counting_follows_metas_examples() -> None:
     )
 
 
-def test_post_text_limits() -> None:
-    validation.post_text("a" * 500)
-    with pytest.raises(ValidationError, match="501 characters") as caught:
-        validation.post_text("a" * 501)
-    assert caught.value.parameter == "post"
-    with pytest.raises(ValidationError, match="504 characters"):
-        validation.post_text("a" * 500 + "👍")
-    links = " ".join(f"https://site{i}.example" for i in range(6))
-    with pytest.raises(ValidationError, match="6 unique links"):
-        validation.post_text(links)
-
-
 def test_reply_control_values() -> None:
     for value in validation.REPLY_CONTROLS:
         assert validation.reply_control(value) == value
