@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -67,7 +68,7 @@ def test_after_true_publishes_then_answers_500(graph: Graph, sb: ThreadsSandbox)
     assert graph.publish(cid).status_code == 500
     assert len(sb.posts) == 1  # it WAS published
     assert graph.status(cid)["status"] == "PUBLISHED"
-    assert graph_error(graph.publish(cid))["code"] == 100  # a retry cannot double-post
+    assert graph_error(graph.publish(cid))["code"] == 506  # a retry cannot double-post
     assert len(sb.posts) == 1
 
 
@@ -110,3 +111,66 @@ def test_faults_on_github_and_raw_hosts(sb: ThreadsSandbox) -> None:
     assert answer.status_code == 403
     assert "rate limit" in answer.json()["message"]
     assert sb.github_files == {}
+
+
+def test_skip_lets_the_first_matches_through(graph: Graph, sb: ThreadsSandbox) -> None:
+    sb.fail("GET", "/v1.0/me", skip=2)
+    assert [graph.get("me").status_code for _ in range(4)] == [200, 200, 500, 200]
+
+
+def test_params_narrow_a_fault_to_some_requests(graph: Graph, sb: ThreadsSandbox) -> None:
+    sb.fail("POST", "/v1.0/*/threads", params={"media_type": "IMAGE"})
+    text = graph.post("me/threads", media_type="TEXT", text="untouched")
+    image = graph.post("me/threads", media_type="IMAGE", image_url="https://cdn.example/a.jpg")
+    assert (text.status_code, image.status_code) == (200, 500)
+    assert [c["media_type"] for c in sb.containers] == ["TEXT"]
+
+
+def test_times_none_persists_until_cleared(graph: Graph, sb: ThreadsSandbox) -> None:
+    sb.fail("GET", "/v1.0/me", times=None)
+    assert [graph.get("me").status_code for _ in range(5)] == [500] * 5
+    sb.clear_faults()
+    assert graph.get("me").status_code == 200
+
+
+def test_reset_aborts_the_connection(graph: Graph, sb: ThreadsSandbox) -> None:
+    cid = graph.create(media_type="TEXT", text="reset after")
+    sb.reset("POST", "/v1.0/*/threads_publish", after=True)
+    with pytest.raises(requests.ConnectionError):
+        graph.publish(cid)
+    assert len(sb.posts) == 1  # processed, then the connection was reset
+    sb.reset("GET", "/v1.0/me")
+    with pytest.raises(requests.ConnectionError):
+        graph.get("me")
+    assert sb.requests_to("GET", "/v1.0/me")[-1].status == 0
+
+
+def test_hold_processes_the_request_only_when_released(graph: Graph, sb: ThreadsSandbox) -> None:
+    cid = graph.create(media_type="TEXT", text="held")
+    held = sb.hold("POST", "/v1.0/*/threads_publish")
+    with pytest.raises(requests.Timeout):
+        requests.post(
+            f"{sb.url}/v1.0/me/threads_publish",
+            data={"creation_id": cid},
+            headers=graph.headers,
+            timeout=0.3,
+        )
+    assert held.wait_arrived(1) and held.count == 1
+    assert sb.posts == []  # the client gave up; nothing happened yet
+    held.release()
+    deadline = time.monotonic() + 5
+    while not sb.posts and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(sb.posts) == 1  # it landed after the client stopped listening
+    assert graph.status(cid)["status"] == "PUBLISHED"
+
+
+def test_clear_faults_releases_held_requests(graph: Graph, sb: ThreadsSandbox) -> None:
+    held = sb.hold("GET", "/v1.0/me")
+    answers: list[int] = []
+    worker = threading.Thread(target=lambda: answers.append(graph.get("me").status_code))
+    worker.start()
+    assert held.wait_arrived(2)
+    sb.clear_faults()
+    worker.join(5)
+    assert answers == [200]

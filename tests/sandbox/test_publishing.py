@@ -45,7 +45,8 @@ def test_publishing_twice_is_refused_and_posts_once(graph: Graph, sb: ThreadsSan
     cid = graph.create(media_type="TEXT", text="once")
     assert graph.publish(cid).status_code == 200
     error = graph_error(graph.publish(cid))
-    assert error["code"] == 100
+    assert error["code"] == 506  # Meta's "Duplicate Post"
+    assert error["error_user_msg"] == "Duplicate Post"
     assert "already" in error["message"]
     assert len(sb.posts) == 1
     assert sb.publish_attempts == 2

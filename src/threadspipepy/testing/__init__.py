@@ -5,7 +5,8 @@ Meta's documented behaviour (container lifecycle, validation, quotas, error enve
 GitHub contents API and a raw file host, records every request and can inject faults.
 """
 
+from ._faults import HeldRequest
 from ._records import Account, RecordedRequest
 from ._sandbox import ThreadsSandbox
 
-__all__ = ["Account", "RecordedRequest", "ThreadsSandbox"]
+__all__ = ["Account", "HeldRequest", "RecordedRequest", "ThreadsSandbox"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from ._errors import GraphError, github_error
@@ -37,12 +38,43 @@ _REASONS = {
 }
 
 
+class HeldRequest:
+    """A request the sandbox holds unanswered until `release()` (see ThreadsSandbox.hold).
+
+    The client waits (or gives up on its timeout); the request is processed only when
+    released, which is how a test makes a request land after its sender stopped listening,
+    or kills the sender while the request is in flight.
+    """
+
+    def __init__(self) -> None:
+        self._arrived = threading.Event()
+        self._released = threading.Event()
+        self.count = 0  # matching requests held so far
+
+    def wait_arrived(self, timeout: float = 10.0) -> bool:
+        """Block until a matching request is being held; False if none came in `timeout`."""
+        return self._arrived.wait(timeout)
+
+    @property
+    def arrived(self) -> bool:
+        return self._arrived.is_set()
+
+    def release(self) -> None:
+        """Process the held request(s) now and answer them (if the client still listens)."""
+        self._released.set()
+
+    def _hold(self, limit: float) -> None:
+        self.count += 1
+        self._arrived.set()
+        self._released.wait(limit)
+
+
 @dataclass
 class Fault:
-    kind: str  # "fail", "rate_limit", "drop" or "delay"
+    kind: str  # "fail", "rate_limit", "drop", "reset", "delay" or "hold"
     method: str | None
     path: str
-    times: int
+    times: int | None  # None: every matching request until clear_faults()
     after: bool = False
     status: int = 500
     html: bool = False
@@ -54,10 +86,17 @@ class Fault:
     subcode: int | None = None
     message: str | None = None
     error_type: str | None = None
+    # Let this many matching requests through before the fault applies.
+    skip: int = 0
+    # Only requests whose parameters (query, form or JSON) include these values match.
+    params: Mapping[str, str] | None = None
+    held: HeldRequest | None = field(default=None, repr=False)
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, params: Mapping[str, str]) -> bool:
         method_ok = self.method in (None, "*") or self.method.upper() == method.upper()
-        return method_ok and fnmatchcase(path, self.path)
+        wanted = self.params or {}
+        params_ok = all(params.get(k) == v for k, v in wanted.items())
+        return method_ok and params_ok and fnmatchcase(path, self.path)
 
 
 class FaultRegistry:
@@ -66,36 +105,52 @@ class FaultRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rules: list[Fault] = []
+        self._holds: list[HeldRequest] = []  # every hold ever added, used up or not
 
     def add(self, fault: Fault) -> None:
-        if fault.times < 1:
-            raise ValueError("times must be at least 1")
+        if fault.times is not None and fault.times < 1:
+            raise ValueError("times must be at least 1 (or None: until clear_faults())")
+        if fault.skip < 0:
+            raise ValueError("skip must not be negative")
         with self._lock:
             self._rules.append(fault)
+            if fault.held is not None:
+                self._holds.append(fault.held)
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, params: Mapping[str, str]) -> Fault | None:
         with self._lock:
             for fault in self._rules:
-                if fault.matches(method, path):
+                if not fault.matches(method, path, params):
+                    continue
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
+                if fault.times is not None:
                     fault.times -= 1
                     if fault.times == 0:
                         self._rules.remove(fault)
-                    return fault
+                return fault
         return None
 
     def clear(self) -> None:
         with self._lock:
+            held, self._holds = self._holds, []
             self._rules.clear()
+        for hold in held:
+            hold.release()  # nothing may stay blocked once the test lets go of its faults
 
     def pending(self) -> int:
+        """Requests still to be faulted (-1 when a rule lasts until clear_faults())."""
         with self._lock:
-            return sum(f.times for f in self._rules)
+            if any(f.times is None for f in self._rules):
+                return -1
+            return sum(f.times or 0 for f in self._rules)
 
 
 def fault_response(fault: Fault, path: str) -> Response:
     """The answer a fault stands for, shaped for the host the path belongs to."""
-    if fault.kind == "drop":
-        return Response(0, drop=True)
+    if fault.kind in ("drop", "reset"):
+        return Response(0, drop=True, reset=fault.kind == "reset")
     headers: dict[str, str] = {}
     if fault.retry_after is not None:
         headers["Retry-After"] = f"{fault.retry_after:g}"

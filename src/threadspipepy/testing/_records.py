@@ -87,6 +87,7 @@ class Response:
     content_type: str = "application/json; charset=UTF-8"
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
+    reset: bool = False  # with drop: close with a TCP reset instead of an orderly close
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:

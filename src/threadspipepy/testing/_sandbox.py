@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ._faults import Fault, FaultRegistry
+from ._faults import Fault, FaultRegistry, HeldRequest
 from ._records import Account, RecordedRequest
 from ._seed import ReadingSeeds
 from ._server import Dispatcher, SandboxHTTPServer
@@ -71,6 +71,7 @@ class ThreadsSandbox(ReadingSeeds):
         return self
 
     def stop(self) -> None:
+        self._faults.clear()  # release held requests so no handler thread stays blocked
         server, thread = self._server, self._thread
         self._server = self._thread = None
         if server is None:
@@ -379,19 +380,25 @@ class ThreadsSandbox(ReadingSeeds):
         return counts
 
     # fault injection ---------------------------------------------------------------------
+    # Every fault takes: `times` (how many matching requests it applies to; None: every one
+    # until clear_faults(), a fault that persists), `skip` (let that many matching requests
+    # through first: skip=1 hits the second publish of a chain) and `params` (only requests
+    # whose query/form/JSON parameters include these values, e.g. {"media_type": "CAROUSEL"}).
     def fail(
         self,
         method: str,
         path: str,
         status: int | None = None,
         *,
-        times: int = 1,
+        times: int | None = 1,
         html: bool = False,
         after: bool = False,
         code: int | None = None,
         subcode: int | None = None,
         message: str | None = None,
         error_type: str | None = None,
+        skip: int = 0,
+        params: Mapping[str, str] | None = None,
     ) -> None:
         """Answer the next `times` matching requests with an error. after=True processes the
         request first (it takes effect; only the answer is lost).
@@ -405,7 +412,7 @@ class ThreadsSandbox(ReadingSeeds):
             raise ValueError("html=True answers with an HTML page: it cannot carry a Graph code")
         if status is None:
             status = 500 if code is None else 400
-        self._faults.add(
+        self._add_fault(
             Fault(
                 "fail",
                 method,
@@ -418,7 +425,9 @@ class ThreadsSandbox(ReadingSeeds):
                 subcode=subcode,
                 message=message,
                 error_type=error_type,
-            )
+            ),
+            skip,
+            params,
         )
 
     def rate_limit(
@@ -429,23 +438,79 @@ class ThreadsSandbox(ReadingSeeds):
         retry_after: float | None = None,
         code: int = 4,
         status: int = 429,
-        times: int = 1,
+        times: int | None = 1,
+        skip: int = 0,
+        params: Mapping[str, str] | None = None,
     ) -> None:
         """Answer with Graph's rate-limit envelope (code 4/17/32/613), plus Retry-After."""
-        self._faults.add(
-            Fault(
-                "rate_limit", method, path, times, status=status, retry_after=retry_after, code=code
-            )
+        fault = Fault(
+            "rate_limit", method, path, times, status=status, retry_after=retry_after, code=code
         )
+        self._add_fault(fault, skip, params)
 
-    def drop(self, method: str, path: str, *, times: int = 1, after: bool = False) -> None:
-        """Close the connection without any HTTP response."""
-        self._faults.add(Fault("drop", method, path, times, after=after))
+    def drop(
+        self,
+        method: str,
+        path: str,
+        *,
+        times: int | None = 1,
+        after: bool = False,
+        skip: int = 0,
+        params: Mapping[str, str] | None = None,
+    ) -> None:
+        """Close the connection without any HTTP response (after=True: once processed)."""
+        self._add_fault(Fault("drop", method, path, times, after=after), skip, params)
 
-    def delay(self, method: str, path: str, seconds: float, *, times: int = 1) -> None:
-        """Sleep `seconds` of real time before answering normally."""
-        self._faults.add(Fault("delay", method, path, times, seconds=seconds))
+    def reset(
+        self,
+        method: str,
+        path: str,
+        *,
+        times: int | None = 1,
+        after: bool = False,
+        skip: int = 0,
+        params: Mapping[str, str] | None = None,
+    ) -> None:
+        """Abort the connection with a TCP reset, no HTTP response (after=True: once processed)."""
+        self._add_fault(Fault("reset", method, path, times, after=after), skip, params)
+
+    def delay(
+        self,
+        method: str,
+        path: str,
+        seconds: float,
+        *,
+        times: int | None = 1,
+        skip: int = 0,
+        params: Mapping[str, str] | None = None,
+    ) -> None:
+        """Sleep `seconds` of real time, then process and answer normally: longer than the
+        client's timeout, the request lands after the client gave up on it."""
+        self._add_fault(Fault("delay", method, path, times, seconds=seconds), skip, params)
+
+    def hold(
+        self,
+        method: str,
+        path: str,
+        *,
+        times: int | None = 1,
+        skip: int = 0,
+        params: Mapping[str, str] | None = None,
+    ) -> HeldRequest:
+        """Hold matching requests unprocessed and unanswered until the returned handle's
+        `release()` (or clear_faults(), or 120 s). `wait_arrived()` blocks until one is held:
+        the moment to kill the client, or to let it time out, before the request lands."""
+        held = HeldRequest()
+        fault = Fault("hold", method, path, times)
+        fault.held = held
+        self._add_fault(fault, skip, params)
+        return held
+
+    def _add_fault(self, fault: Fault, skip: int, params: Mapping[str, str] | None) -> None:
+        fault.skip = skip
+        fault.params = dict(params) if params else None
+        self._faults.add(fault)
 
     def clear_faults(self) -> None:
-        """Forget every fault not yet used."""
+        """Forget every fault not yet used, and release every held request."""
         self._faults.clear()

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import socket
+import struct
 import time
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -27,6 +28,8 @@ _VERSION_RE = re.compile(r"v\d+(\.\d+)?")
 
 # GitHub accepts files up to 100 MB, i.e. about 134 MB of base64 JSON; refuse much more unread.
 MAX_BODY_BYTES = 160 * 1024 * 1024
+# A held request is released after this long even if the test never releases it.
+MAX_HOLD_SECONDS = 120.0
 _SECRET_RE = re.compile(r"(access_token|client_secret|code|input_token)=[^&\s'\"]*", re.I)
 
 
@@ -51,9 +54,12 @@ class Dispatcher:
         if req.method == "POST" and req.path.rstrip("/").endswith("/threads_publish"):
             with self.state.lock:
                 self.state.publish_attempts += 1
-        fault = self.faults.take(req.method, req.raw_path)
+        fault = self.faults.take(req.method, req.raw_path, req.params())
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.seconds)  # real time, outside the lock
+            fault = None
+        elif fault is not None and fault.kind == "hold" and fault.held is not None:
+            fault.held._hold(MAX_HOLD_SECONDS)  # outside the lock: other requests go on
             fault = None
         if fault is not None and not fault.after:
             return fault_response(fault, req.raw_path)
@@ -203,6 +209,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def _write(self, response: Response) -> None:
         try:
+            if response.drop and response.reset:
+                # SO_LINGER 0: close() sends RST, as a crashed proxy or middlebox does.
+                linger = struct.pack("ii", 1, 0)
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                self.connection.close()
+                return
             if response.drop:
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return

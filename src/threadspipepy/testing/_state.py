@@ -401,7 +401,13 @@ class SandboxState:
             )
         status, message = self.status(c)
         if status == "PUBLISHED":
-            raise invalid_param(f"The container {creation_id} has already been published")
+            # Meta answers a second publish of one container with its "Duplicate Post" error
+            # (code 506), so a client that sends a publish again learns it had landed.
+            raise GraphError(
+                f"(#506) Duplicate Post: the container {creation_id} has already been published",
+                code=506,
+                user_msg="Duplicate Post",
+            )
         if status == "IN_PROGRESS":
             # Meta documents no error for this on Threads; this mirrors the Instagram Graph
             # API's "media not ready" error (code 9007, subcode 2207027).
