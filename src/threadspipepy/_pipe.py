@@ -7,8 +7,10 @@ chain publisher did into the 0.4.5-shaped result, listing what is live and what 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from . import hosting, media, quota, results, splitting, validation
@@ -17,8 +19,16 @@ from ._transport import GraphClient
 from .config import ClientConfig
 from .errors import MediaHostingError, RateLimitError, ThreadsPipeError, ValidationError
 from .hosting import MediaHost
-from .planning import ChainPlan, PostOptions, plan_chain
-from .publishing import ChainOutcome, ChainPublisher, ChainWaits, Publisher, WaitPolicy
+from .planning import ChainPlan, PlannedMedia, PlannedPost, PostOptions, plan_chain
+from .publishing import (
+    ChainOutcome,
+    ChainPublisher,
+    ChainRecorder,
+    ChainWaits,
+    InDoubt,
+    Publisher,
+    WaitPolicy,
+)
 from .results import Result
 
 SUCCESS_MESSAGE = "Post piped to Instagram Threads successfully!"
@@ -225,10 +235,16 @@ class PipeRuntime:
     sleep: Callable[[float], None]
     clock: Callable[[], float]
     log: Log
+    wall: Callable[[], float] = time.time
 
     def publisher(self) -> Publisher:
         return Publisher(
-            self.graph, self.config.user_id, sleep=self.sleep, clock=self.clock, log=self.log
+            self.graph,
+            self.config.user_id,
+            sleep=self.sleep,
+            clock=self.clock,
+            log=self.log,
+            wall=self.wall,
         )
 
     def waits(self) -> ChainWaits:
@@ -247,37 +263,78 @@ class PipeRuntime:
         )
 
 
+@dataclass(frozen=True)
+class Progress:
+    """What earlier runs of the same chain did: the posts that are live, the chain's length,
+    and the container of the next part if its publish answer was lost."""
+
+    before: tuple[Mapping[str, Any], ...] = ()
+    total: int | None = None
+    in_doubt: InDoubt | None = None
+
+
+class PipeHooks:
+    """Where a run reports its steps before taking them (the journal); no-ops by default."""
+
+    def hosting(self, names: Sequence[str]) -> None:
+        """These names are about to be uploaded to the media host."""
+
+    def hosted_cleaned(self) -> None:
+        """Every file of this run is off the host (or reported)."""
+
+    def recorder(self) -> ChainRecorder | None:
+        return None
+
+
 def publish_plan(
     runtime: PipeRuntime,
     prepared: PreparedPipe,
-    *,
-    total: int | None = None,
-    before: Sequence[Mapping[str, Any]] = (),
+    progress: Progress = Progress(),
+    hooks: PipeHooks | None = None,
 ) -> Result:
     """Geo check and quota once, host local files, then the chain; always delete the files.
 
-    The hosted files are deleted in a `finally`, so an API error, an exception or Ctrl-C
-    leaves nothing behind; a delete that keeps failing is reported, never raised.
+    Every failure becomes a result that says what is live, what is in doubt and what is left
+    (so `resume_pipe` can finish it); nothing but Ctrl-C escapes, and that only after the
+    hosted files were deleted.
     """
+    hooks = hooks or PipeHooks()
+    state = _RunState(prepared.plan, progress)
+    try:
+        result = _publish(runtime, prepared, state, hooks)
+    except ThreadsPipeError as exc:  # a step that failed outside the chain's own handling
+        result = state.failure(runtime.log, f"Could not publish: {exc}", exc)
+    except Exception as exc:  # a bug must not cost a cron job its record of what is live
+        runtime.log.exception("pipe() failed unexpectedly")
+        error = ThreadsPipeError(f"Unexpected {type(exc).__name__}: {exc}")
+        result = state.failure(runtime.log, "Could not publish: an unexpected error", error)
+    if not result.ok:  # resume_pipe(result) hosts these again, never the deleted copies
+        result.local_files = {f.index: f for f in prepared.local_files}
+    return result
+
+
+def _publish(
+    runtime: PipeRuntime, prepared: PreparedPipe, state: _RunState, hooks: PipeHooks
+) -> Result:
     plan = prepared.plan
     try:
         _check_geo_gating(runtime, plan)
         _ensure_quota(runtime, plan)
     except RateLimitError as exc:  # over quota, or throttled while reading it
-        runtime.log.error("%s %s", QUOTA_EXCEEDED_MESSAGE, exc)
-        return results.failure(QUOTA_EXCEEDED_MESSAGE, exc)
+        return state.failure(runtime.log, QUOTA_EXCEEDED_MESSAGE, exc)
     except _StepFailed as failed:
-        runtime.log.error("%s: %s", failed.step, failed.cause)
-        return results.failure(failed.step, failed.cause)
+        return state.failure(runtime.log, failed.step, failed.cause)
     hosted = (
         hosting.HostedFiles(prepared.host, runtime.log, sleep=runtime.sleep)
         if prepared.host is not None and prepared.local_files
         else None
     )
     try:
-        result = _host_and_publish(runtime, prepared, hosted, total or len(plan.posts), before)
+        result = _host_and_publish(runtime, prepared, hosted, state, hooks)
     finally:
         problems = hosted.cleanup() if hosted is not None else []
+        if hosted is not None:
+            hooks.hosted_cleaned()
     if problems:
         data = result.setdefault("data", {})
         data["cleanup_errors"] = problems
@@ -288,20 +345,23 @@ def _host_and_publish(
     runtime: PipeRuntime,
     prepared: PreparedPipe,
     hosted: hosting.HostedFiles | None,
-    total: int,
-    before: Sequence[Mapping[str, Any]],
+    state: _RunState,
+    hooks: PipeHooks,
 ) -> Result:
     plan = prepared.plan
     if hosted is not None:
+        hooks.hosting(hosted.plan(prepared.local_files))
         try:
-            plan = plan.with_hosted_urls(hosted.upload_all(prepared.local_files))
+            plan = plan.with_hosted_urls(hosted.upload_all())
         except MediaHostingError as exc:
-            runtime.log.error("%s: %s", UPLOAD_FAILED_MESSAGE, exc)
-            return results.failure(UPLOAD_FAILED_MESSAGE, exc)
-    outcome = ChainPublisher(runtime.publisher(), runtime.waits(), total).run(
-        plan.posts, plan.reply_to_id
+            return state.failure(runtime.log, UPLOAD_FAILED_MESSAGE, exc)
+    publisher = ChainPublisher(runtime.publisher(), runtime.waits(), state.total, hooks.recorder())
+    known = [str(p["id"]) for p in state.progress.before if p.get("id")]
+    outcome = publisher.run(
+        plan.posts, plan.reply_to_id, in_doubt=state.progress.in_doubt, known_ids=known
     )
-    return chain_result(plan, outcome, total, before, runtime.log)
+    state.outcome = outcome
+    return chain_result(state, runtime.log)
 
 
 class _StepFailed(Exception):
@@ -321,7 +381,7 @@ def _check_geo_gating(runtime: PipeRuntime, plan: ChainPlan) -> None:
     try:
         body = runtime.graph.get("me", {"fields": "id,is_eligible_for_geo_gating"})
     except ThreadsPipeError as exc:
-        raise _StepFailed(step, exc) from exc
+        raise _StepFailed(step, exc) from None
     if body.get("is_eligible_for_geo_gating") is not True:
         error = ValidationError(NOT_ELIGIBLE_MESSAGE, parameter="allowed_country_codes")
         raise _StepFailed(NOT_ELIGIBLE_MESSAGE, error)
@@ -347,19 +407,64 @@ def _ensure_quota(runtime: PipeRuntime, plan: ChainPlan) -> None:
     except RateLimitError:
         raise
     except ThreadsPipeError as exc:
-        raise _StepFailed("Could not check the publishing quota", exc) from exc
+        raise _StepFailed("Could not check the publishing quota", exc) from None
 
 
-def chain_result(
-    plan: ChainPlan,
-    outcome: ChainOutcome,
-    total: int,
-    before: Sequence[Mapping[str, Any]],
-    log: Log,
-) -> Result:
-    """The 0.4.5-shaped result: media_ids and posts in chain order, plus what is left."""
-    published = [dict(p) for p in before] + [p.to_dict() for p in outcome.published]
+PUBLISHED_STATE, IN_DOUBT_STATE, NOT_SENT_STATE = "published", "in_doubt", "not_sent"
+
+
+class _RunState:
+    """One run's view of the chain: the plan (local files unhosted), earlier progress, and
+    what the publisher did, turned into the result at any point of failure."""
+
+    def __init__(self, plan: ChainPlan, progress: Progress) -> None:
+        self.plan = plan
+        self.progress = progress
+        self.total = progress.total or len(progress.before) + len(plan.posts)
+        self.outcome = ChainOutcome(())
+
+    def failure(self, log: Log, message: str, error: ThreadsPipeError) -> Result:
+        self.outcome = ChainOutcome(
+            self.outcome.published, error, self.outcome.failed_index, self.outcome.in_doubt
+        )
+        log.error("%s: %s", message, error)
+        return results.failure(message, error, chain_data(self))
+
+
+def chain_data(state: _RunState) -> dict[str, Any]:
+    """The `data` of a result: what is live, each part's state, and what is left."""
+    outcome = state.outcome
+    published = [dict(p) for p in state.progress.before] + [p.to_dict() for p in outcome.published]
     data: dict[str, Any] = {"media_ids": [p["id"] for p in published], "posts": published}
+    live = {p.index for p in outcome.published}
+    remaining = [p for p in state.plan.posts if p.index not in live]
+    if outcome.error is None and not remaining:
+        return data
+    doubt = outcome.in_doubt
+    # A chain is published in order and stops at its first failure: the live parts are its
+    # first ones, so a published post's index is its position.
+    parts = [{"index": i, "state": PUBLISHED_STATE, "id": p["id"]} for i, p in enumerate(published)]
+    for post in remaining:
+        part: dict[str, Any] = {"index": post.index, "state": NOT_SENT_STATE}
+        if doubt is not None and post.index == outcome.failed_index:
+            part.update(state=IN_DOUBT_STATE, **doubt.to_dict())
+        parts.append(part)
+    data["parts"] = parts
+    data.update(
+        remaining=[p.to_dict() for p in remaining],
+        next_reply_to_id=published[-1]["id"] if published else state.plan.reply_to_id,
+        total=state.total,
+    )
+    if doubt is not None:
+        data["in_doubt"] = {"index": outcome.failed_index, **doubt.to_dict()}
+    return data
+
+
+def chain_result(state: _RunState, log: Log) -> Result:
+    """The 0.4.5-shaped result: media_ids and posts in chain order, plus what is left."""
+    plan, outcome = state.plan, state.outcome
+    data = chain_data(state)
+    published = data["posts"]
     if outcome.error is None:
         message = SUCCESS_MESSAGE
         if plan.unposted_text or plan.unposted_media:
@@ -371,21 +476,85 @@ def chain_result(
         log.info("%s (%d post(s))", SUCCESS_MESSAGE, len(published))
         return results.success(message, data)
     failed = outcome.failed_index if outcome.failed_index is not None else 0
-    last_id = published[-1]["id"] if published else plan.reply_to_id
-    live = {p.index for p in outcome.published}
-    data.update(
-        remaining=[p.to_dict() for p in plan.posts if p.index not in live],
-        next_reply_to_id=last_id,
-        total=total,
-    )
+    total = state.total
     message = (
         "Could not publish post"
         if total == 1
         else f"Could not publish part {failed + 1} of {total}"
     )
+    if outcome.in_doubt is not None:
+        message += (
+            f"; its publish got no clear answer (container {outcome.in_doubt.container_id}): "
+            "resume_pipe(result) checks it before sending anything again"
+        )
     if published:
         message += f"; {len(published)} part(s) are live and resume_pipe(result) publishes the rest"
-    elif total > 1:
+    elif total > 1 and outcome.in_doubt is None:
         message += "; nothing was published"
     log.error("%s: %s", message, outcome.error)
     return results.failure(message, outcome.error, data)
+
+
+# -- resume: a failure result back into a plan -----------------------------------------------
+RESUME_NOTHING_LEFT = (
+    "resume_pipe() takes the error result of a pipe() call that stopped part way (its data "
+    "lists 'remaining' posts), or the exception raise_on_error=True raised; this one has "
+    "nothing left to publish."
+)
+
+
+def resume_request(
+    source: Mapping[str, Any] | BaseException, host: MediaHost | None, config: ClientConfig
+) -> tuple[PreparedPipe, Progress]:
+    """What a failure result (or the exception carrying it) says is left to do.
+
+    Local media keep the caller's sources: the files of this process's result, or for a
+    result read back from JSON the files at their recorded paths; they are hosted again.
+    """
+    result = getattr(source, "result", None) if isinstance(source, BaseException) else source
+    data = result.get("data") if isinstance(result, Mapping) else None
+    remaining = data.get("remaining") if isinstance(data, Mapping) else None
+    if not isinstance(data, Mapping) or not remaining:
+        raise ValidationError(RESUME_NOTHING_LEFT, parameter="error_result")
+    try:
+        posts = tuple(PlannedPost.from_dict(d) for d in remaining)
+        before = tuple(dict(p) for p in data.get("posts") or [])
+        doubt = data.get("in_doubt")
+        in_doubt = (
+            InDoubt.from_dict(doubt)
+            if isinstance(doubt, Mapping) and doubt.get("index") == posts[0].index
+            else None
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValidationError(
+            f"error_result['data'] is not what pipe() wrote ({exc}).", parameter="error_result"
+        ) from None
+    held = getattr(result, "local_files", None) or {}
+    local = tuple(_local_source(m, held) for p in posts for m in p.media if m.source is not None)
+    if local:
+        _check_host(host, config, local[0])
+    plan = ChainPlan(posts=posts, reply_to_id=data.get("next_reply_to_id"))
+    total = data.get("total")
+    progress = Progress(before, int(total) if total else None, in_doubt)
+    return PreparedPipe(plan, local, host if local else None), progress
+
+
+def _local_source(planned: PlannedMedia, held: Mapping[int, media.LocalFile]) -> media.LocalFile:
+    if planned.index in held:
+        return held[planned.index]
+    if planned.path:
+        try:
+            found = media.classify(Path(planned.path), planned.index)
+        except ValidationError as exc:
+            raise ValidationError(
+                f"{planned.source} was to be hosted again from {planned.path}: {exc}",
+                parameter="error_result",
+            ) from None
+        if isinstance(found, media.LocalFile):
+            return found
+    raise ValidationError(
+        f"{planned.source} was given as content in memory, which a result read back from JSON "
+        "does not hold; resume with the result pipe() returned in this process, or call pipe() "
+        "again with that file and reply_to_id=error_result['data']['next_reply_to_id'].",
+        parameter="error_result",
+    )

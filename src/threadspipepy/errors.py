@@ -20,7 +20,37 @@ DUPLICATE_POST_CODE = 506
 
 
 class ThreadsPipeError(Exception):
-    """Root of every exception this library raises on purpose."""
+    """Root of every exception this library raises on purpose.
+
+    When a facade method raises instead of returning a failure result (`raise_on_error=True`
+    or `result.raise_for_error()`), `result` is that result dict: for `pipe()` its `data`
+    says which parts are live (`media_ids`), each part's state (`parts`: published, in_doubt
+    or not_sent) and what is left (`remaining`), and `resume_pipe(exc)` finishes the chain.
+    """
+
+    result: Mapping[str, Any] | None = None
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        """The failed call's `data` (empty when it had none)."""
+        data = self.result.get("data") if self.result is not None else None
+        return data if isinstance(data, Mapping) else {}
+
+    @property
+    def media_ids(self) -> list[str]:
+        """Ids of the posts that are live."""
+        return list(self.data.get("media_ids") or [])
+
+    @property
+    def parts(self) -> list[Mapping[str, Any]]:
+        """Each part's state: `published` (with `id`), `in_doubt` (with `container_id`) or
+        `not_sent`."""
+        return list(self.data.get("parts") or [])
+
+    @property
+    def remaining(self) -> list[Mapping[str, Any]]:
+        """The planned posts not yet known to be live (what resume_pipe publishes)."""
+        return list(self.data.get("remaining") or [])
 
 
 class ValidationError(ThreadsPipeError, ValueError):

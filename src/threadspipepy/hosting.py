@@ -14,7 +14,7 @@ import math
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 from urllib.parse import quote
@@ -37,9 +37,18 @@ DELETE_ATTEMPTS = 3
 class MediaHost(Protocol):
     """Where local media is published for Threads to fetch.
 
-    `upload` receives a binary stream, a file name and the MIME type, and returns the public
-    URL and a handle; `delete(handle)` removes the file. Any object with these two methods can
-    be passed as `media_host=`. An optional `max_bytes` attribute states the host's limit.
+    `upload(data, filename, mime)` receives a binary stream, the file name to store it under
+    and its MIME type, and returns the public URL and a handle; `delete(handle)` removes the
+    file. Any object with these two methods can be passed as `media_host=`.
+
+    Two optional members make a host safer:
+    - `find(filename) -> handle | None`: look up a file by the name `upload` was given. The
+      name is chosen (128 random bits) and recorded before the upload starts, so an upload
+      whose answer was lost (a timeout, a dropped connection, Ctrl-C) is found by it and
+      deleted. A host must therefore store each file under exactly `filename` (or a name
+      derived only from it). Without `find`, such an upload is reported in `cleanup_errors`.
+    - `max_bytes`: the largest file the host takes, checked before any upload.
+    `delete` should treat a file that is already gone as deleted.
     """
 
     def upload(self, data: BinaryIO, filename: str, mime: str) -> tuple[str, Any]: ...
@@ -139,12 +148,22 @@ class GitHubHost:
         return str(url), GitHubFile(path, str(sha))
 
     def delete(self, handle: Any) -> None:
+        """Delete the file; one that is already gone (404) counts as deleted."""
         if not isinstance(handle, GitHubFile):
             raise TypeError("GitHubHost.delete takes the handle its upload returned")
         body = {"message": "threadspipepy: remove temporary media", "sha": handle.sha}
-        self._send("DELETE", handle.path, json=body)
+        self._send("DELETE", handle.path, json=body, missing_ok=True)
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def find(self, filename: str) -> GitHubFile | None:
+        """The file `upload` stored under `filename`, or None if it is not in the repository."""
+        path = f"{self.folder}/{filename}"
+        content = self._send("GET", path, missing_ok=True)
+        sha = content.get("sha")
+        return GitHubFile(path, str(sha)) if sha else None
+
+    def _send(
+        self, method: str, path: str, *, missing_ok: bool = False, **kwargs: Any
+    ) -> dict[str, Any]:
         url = f"{self.base_url}/repos/{quote(self.owner)}/{quote(self.repo)}/contents/{quote(path)}"
         headers = {
             "Accept": "application/vnd.github+json",
@@ -164,6 +183,8 @@ class GitHubHost:
             body = response.json()
         except ValueError:
             body = {}
+        if response.status_code == 404 and missing_ok:
+            return {}
         if response.status_code >= 300:
             message = body.get("message") if isinstance(body, dict) else None
             raise MediaHostingError(
@@ -191,8 +212,25 @@ def unguessable_name(file: LocalFile) -> str:
     return f"{secrets.token_urlsafe(16)}.{file.filename_extension}"
 
 
+@dataclass
+class _Upload:
+    """One file of a call on its way to the host: its name is fixed before the upload."""
+
+    file: LocalFile
+    name: str
+    future: Future[tuple[str, Any]] | None = None
+    handle: Any = None
+    url: str | None = None
+
+
 class HostedFiles:
-    """The uploads of one call: upload them (in parallel), then always delete them."""
+    """The uploads of one call: upload them (in parallel), then always delete them.
+
+    Every file's name is chosen before its upload starts, so whatever happens to the answer
+    (an error after the host stored it, a dropped connection, a timeout, Ctrl-C), `cleanup`
+    can look the file up by name and delete it. Only a file that truly could not be removed
+    is reported.
+    """
 
     def __init__(
         self,
@@ -206,34 +244,48 @@ class HostedFiles:
         self.log = log
         self.sleep = sleep
         self.parallel = parallel
-        self.handles: list[tuple[LocalFile, Any]] = []
+        self.uploads: list[_Upload] = []
+        self._pool: ThreadPoolExecutor | None = None
 
-    def upload_all(self, files: Sequence[LocalFile]) -> dict[int, str]:
-        """Upload every file; URLs by file index. Raises after all uploads have ended."""
-        if not files:
+    def plan(self, files: Sequence[LocalFile]) -> list[str]:
+        """Fix the name of every file before anything is uploaded; returns the names."""
+        self.uploads = [_Upload(file, unguessable_name(file)) for file in files]
+        return [upload.name for upload in self.uploads]
+
+    def upload_all(self, files: Sequence[LocalFile] | None = None) -> dict[int, str]:
+        """Upload every planned file; URLs by file index. Raises after all uploads ended.
+
+        Ctrl-C while waiting propagates at once; `cleanup` then waits for the uploads in
+        flight and deletes whatever landed.
+        """
+        if files is not None:
+            self.plan(files)
+        if not self.uploads:
             return {}
-        with ThreadPoolExecutor(
-            max_workers=min(self.parallel, len(files)), thread_name_prefix="threadspipepy-upload"
-        ) as pool:
-            futures = [(file, pool.submit(self._upload_one, file)) for file in files]
-        urls: dict[int, str] = {}
+        self._pool = ThreadPoolExecutor(
+            max_workers=min(self.parallel, len(self.uploads)),
+            thread_name_prefix="threadspipepy-upload",
+        )
+        for upload in self.uploads:
+            upload.future = self._pool.submit(self._upload_one, upload)
         failure: BaseException | None = None
-        for file, future in futures:
-            error = future.exception()
+        for upload in self.uploads:
+            assert upload.future is not None
+            error = upload.future.exception()  # waits; Ctrl-C interrupts the wait
             if error is None:
-                url, handle = future.result()
-                self.handles.append((file, handle))
-                urls[file.index] = url
+                upload.url, upload.handle = upload.future.result()
             elif failure is None:
                 failure = error
+        self._pool.shutdown(wait=False)
         if failure is not None:
             raise failure
-        return urls
+        return {u.file.index: u.url for u in self.uploads if u.url is not None}
 
-    def _upload_one(self, file: LocalFile) -> tuple[str, Any]:
+    def _upload_one(self, upload: _Upload) -> tuple[str, Any]:
+        file = upload.file
         with file.open() as stream:
             try:
-                url, handle = self.host.upload(stream, unguessable_name(file), file.mime)
+                url, handle = self.host.upload(stream, upload.name, file.mime)
             except MediaHostingError as exc:
                 raise MediaHostingError(f"Could not upload {file.label}: {exc}") from exc
             except Exception as exc:  # a user's media_host may raise anything
@@ -244,30 +296,93 @@ class HostedFiles:
         return url, handle
 
     def cleanup(self) -> list[str]:
-        """Delete every uploaded file, retrying; return what could not be deleted."""
+        """Delete every file that reached the host; return what could not be deleted.
+
+        Uploads still in flight (after Ctrl-C) are waited for first; an upload whose answer
+        was lost is looked up by name; a file already gone counts as deleted.
+        """
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         problems: list[str] = []
-        while self.handles:
-            file, handle = self.handles.pop()
-            problem = self._delete_with_retries(file, handle)
+        for upload in reversed(self.uploads):
+            problem = self._remove(upload)
+            if problem:
+                problems.append(problem)
+        self.uploads = []
+        return problems
+
+    def _remove(self, upload: _Upload) -> str | None:
+        future = upload.future
+        if future is None or future.cancelled():
+            return None  # never started: nothing can have reached the host
+        if upload.handle is None and future.exception() is None:
+            upload.url, upload.handle = future.result()  # finished after Ctrl-C
+        if upload.handle is None:
+            return self._remove_by_name(upload.file.label, upload.name)
+        return self._delete_with_retries(upload.file.label, upload.handle, upload.name)
+
+    def _remove_by_name(self, label: str, name: str) -> str | None:
+        """An upload without an answer may still have landed: find it by name, delete it."""
+        find = getattr(self.host, "find", None)
+        if not callable(find):
+            message = (
+                f"The upload of {label} failed without a clear answer; if it reached the "
+                f"host it is stored as {name}, and this media_host has no find() to check"
+            )
+            self.log.error("%s; check and remove it by hand", message)
+            return message
+        try:
+            handle = self._with_retries(lambda: find(name))
+        except Exception as exc:
+            message = f"Could not check whether {label} reached the host as {name}: {exc}"
+            self.log.error("%s; check and remove it by hand", message)
+            return message
+        if handle is None:
+            return None
+        self.log.info("The upload of %s had landed as %s; deleting it", label, name)
+        return self._delete_with_retries(label, handle, name)
+
+    def remove_leftovers(self, names: Sequence[str]) -> list[str]:
+        """Delete files an earlier, interrupted run recorded by name (see the journal)."""
+        problems = []
+        for name in names:
+            problem = self._remove_by_name("a file of an interrupted run", name)
             if problem:
                 problems.append(problem)
         return problems
 
-    def _delete_with_retries(self, file: LocalFile, handle: Any) -> str | None:
-        last: Exception | None = None
+    def _delete_with_retries(self, label: str, handle: Any, name: str) -> str | None:
+        try:
+            self._with_retries(lambda: self.host.delete(handle))
+        except Exception as exc:  # reported, never raised over the real outcome
+            if self._gone(name):
+                return None  # an earlier attempt deleted it; only its answer was lost
+            where = getattr(handle, "path", None) or name
+            message = f"Could not delete the hosted copy of {label} at {where}: {exc}"
+            self.log.error("%s; remove it by hand", message)
+            return message
+        self.log.debug("Deleted the hosted copy of %s", label)
+        return None
+
+    def _gone(self, name: str) -> bool:
+        find = getattr(self.host, "find", None)
+        if not callable(find):
+            return False
+        try:
+            return find(name) is None
+        except Exception:
+            return False
+
+    def _with_retries(self, action: Callable[[], Any]) -> Any:
         for attempt in range(1, DELETE_ATTEMPTS + 1):
             try:
-                self.host.delete(handle)
-            except Exception as exc:  # reported, never raised over the real outcome
-                last = exc
-                if attempt < DELETE_ATTEMPTS:
-                    self.sleep(0.5 * attempt)
-                continue
-            self.log.debug("Deleted the hosted copy of %s", file.label)
-            return None
-        message = f"Could not delete the hosted copy of {file.label}: {last}"
-        self.log.error("%s; remove it by hand", message)
-        return message
+                return action()
+            except Exception:
+                if attempt == DELETE_ATTEMPTS:
+                    raise
+                self.sleep(0.5 * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 def github_host(config: Any, session: requests.Session) -> GitHubHost | None:

@@ -298,7 +298,8 @@ def _planned(
     file: MediaFile, caption: str | None, probe: Callable[[str], str | None] | None
 ) -> PlannedMedia:
     if isinstance(file, LocalFile):
-        return PlannedMedia(file.index, "", file.kind, caption, source=file.label)
+        path = str(file.path) if file.path is not None else None
+        return PlannedMedia(file.index, "", file.kind, caption, source=file.label, path=path)
     kind = kind_from_extension(file.url)
     if kind is None and probe is not None:
         kind = kind_from_content_type(probe(file.url))

@@ -35,11 +35,14 @@ class PlannedMedia:
     kind: str | None  # "IMAGE" or "VIDEO"; None while unknown (dry run of an untyped URL)
     alt_text: str | None = None
     source: str | None = None  # a local file's label; its url is "" until it is hosted
+    path: str | None = None  # a local file on disk: where to read it again on resume
 
     def to_dict(self) -> dict[str, Any]:
         out = {"index": self.index, "url": self.url, "kind": self.kind, "alt_text": self.alt_text}
         if self.source is not None:
             out["source"] = self.source
+        if self.path is not None:
+            out["path"] = self.path
         return out
 
     @classmethod
@@ -50,6 +53,7 @@ class PlannedMedia:
             data.get("kind"),
             data.get("alt_text"),
             data.get("source"),
+            data.get("path"),
         )
 
 

@@ -8,15 +8,18 @@ only a container that is still unpublished gets a second publish.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ._log import Log
 from ._transport import GraphClient, path_of
 from .errors import (
+    DuplicatePostError,
     MediaProcessingError,
+    NotFoundError,
     ServerError,
     ThreadsAPIError,
     ThreadsConnectionError,
@@ -78,12 +81,14 @@ class Publisher:
         sleep: Callable[[float], None],
         clock: Callable[[], float],
         log: Log,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.graph = graph
         self.user_id = user_id
         self.sleep = sleep
         self.clock = clock
         self.log = log
+        self.wall = wall  # UNIX time: in-doubt records outlive the process
 
     def create_container(self, params: Mapping[str, Any]) -> str:
         """POST the container; Meta answers with its id. Not retried: it may have landed."""
@@ -144,51 +149,240 @@ class Publisher:
         with ThreadPoolExecutor(workers, thread_name_prefix="threadspipepy-poll") as pool:
             return list(zip(container_ids, pool.map(self.status, container_ids), strict=True))
 
-    def publish(self, container_id: str, expected_text: str | None = None) -> str:
-        """Publish once and return the media id; never publish the same container twice."""
+    def publish(
+        self,
+        container_id: str,
+        expect: Expected | str | None = None,
+        *,
+        on_send: Callable[[str, float], None] | None = None,
+        known_ids: frozenset[str] = frozenset(),
+    ) -> str:
+        """Publish a container and return the media id; never publish anything twice.
+
+        Only this one container is ever sent, so at worst Meta answers a repeat with its
+        "Duplicate Post" error, which means it was published. After an answer that leaves the
+        outcome unknown (timeout, 5xx, dropped connection) the container's status is read
+        first: PUBLISHED means done (the post's id is found among the newest posts);
+        FINISHED, after a short window for an in-flight publish to land, means it can be sent
+        again. When that cannot be settled, `PublishInDoubt` says which container to resolve
+        before anything is sent again. `on_send(container_id, sent_at)` runs before each
+        request (the journal records the part as in doubt there).
+        """
+        expected = expect if isinstance(expect, Expected) else Expected(expect)
+        recognisable = expect is not None
         for attempt in range(1, MAX_PUBLISH_ATTEMPTS + 1):
+            sent_at = self.wall()
+            if on_send is not None:
+                on_send(container_id, sent_at)
             try:
                 body = self.graph.post(
                     path_of(self.user_id, "threads_publish"), {"creation_id": container_id}
                 )
-                return str(body["id"])
-            except (ThreadsConnectionError, ServerError) as exc:
-                if isinstance(exc, ThreadsConnectionError) and not exc.request_sent:
-                    raise  # the transport already retried what never left this machine
+                return _media_id(body)
+            except DuplicatePostError as exc:
+                if not recognisable:
+                    raise  # a bare publish_container(): report Meta's answer as it is
+                self.log.info("Container %s had already been published", container_id)
+                return self._recover_or_doubt(container_id, expected, known_ids, exc, sent_at)
+            except ThreadsPipeError as exc:
+                if not outcome_unknown(exc):
+                    raise  # Meta refused it: nothing was published
                 self.log.warning(
                     "Publishing container %s gave no clear answer (%s); reading its status "
                     "before anything is sent again",
                     container_id,
                     type(exc).__name__,
                 )
-                status = str(self.status(container_id).get("status", ""))
+                doubt = InDoubt(container_id, sent_at)
+                try:
+                    status = self._settle(doubt, exc)
+                except _ContainerGone as gone:
+                    found = self._find_published(expected, known_ids)
+                    if found is None:
+                        raise gone.cause from None  # never published: the caller rebuilds
+                    return found
                 if status == PUBLISHED:
-                    return self._recover_media_id(container_id, expected_text, exc)
-                if status != FINISHED or attempt == MAX_PUBLISH_ATTEMPTS:
-                    raise
+                    return self._recover_or_doubt(container_id, expected, known_ids, exc, sent_at)
+                if status != FINISHED:
+                    raise exc from None  # ERROR or EXPIRED: never published, never will be
+                if attempt == MAX_PUBLISH_ATTEMPTS:
+                    raise PublishInDoubt(doubt, exc) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _recover_media_id(
-        self, container_id: str, expected_text: str | None, cause: Exception
-    ) -> str:
-        """The publish landed but its answer was lost: find the new post among the newest.
+    def resolve(
+        self, doubt: InDoubt, expect: Expected, known_ids: frozenset[str] = frozenset()
+    ) -> str | None:
+        """Settle a part whose publish answer was lost (in this call or an earlier one).
 
-        Top-level posts are listed under /threads and replies under /replies, so both are read.
+        Returns the media id when it was published (publishing the same container again if
+        it is provably still unpublished), or None when it provably was not and its container
+        cannot be published any more (ERROR, EXPIRED, lost): the caller builds a new one.
+        Raises PublishInDoubt while it cannot be settled.
         """
-        for edge in ("threads", "replies"):
+        self.log.info("Resolving container %s, whose publish answer was lost", doubt.container_id)
+        try:
+            status = self._settle(doubt, None)
+        except _ContainerGone:
+            found = self._find_published(expect, known_ids)
+            if found is None:
+                self.log.info("Container %s is gone and nothing was published", doubt.container_id)
+            return found
+        if status == PUBLISHED:
+            return self._recover_or_doubt(
+                doubt.container_id, expect, known_ids, None, doubt.sent_at
+            )
+        if status != FINISHED:
+            return None  # ERROR or EXPIRED: it was never published and never will be
+        return self.publish(doubt.container_id, expect, known_ids=known_ids)
+
+    def _settle(self, doubt: InDoubt, cause: ThreadsPipeError | None) -> str:
+        """PUBLISHED, FINISHED (still unpublished after the window), ERROR or EXPIRED.
+
+        A publish Meta is still working on may land a little after its sender gave up, so a
+        FINISHED container is read again after the window before it may be sent again.
+        """
+        status = self._status_or_doubt(doubt, cause)
+        waited = self.wall() - doubt.sent_at
+        if status == FINISHED and waited < SETTLE_SECONDS:
+            self.sleep(SETTLE_SECONDS - waited)
+            status = self._status_or_doubt(doubt, cause)
+        return status
+
+    def _status_or_doubt(self, doubt: InDoubt, cause: ThreadsPipeError | None) -> str:
+        try:
+            body = self.status(doubt.container_id)
+        except NotFoundError as exc:
+            raise _ContainerGone(exc) from None
+        except ThreadsPipeError as exc:
+            raise PublishInDoubt(doubt, cause or exc) from None
+        status = str(body.get("status", ""))
+        if status not in (PUBLISHED, FINISHED, ERROR, EXPIRED):
+            raise PublishInDoubt(doubt, cause or _unexpected_status(doubt, status))
+        return status
+
+    def _recover_or_doubt(
+        self,
+        container_id: str,
+        expect: Expected,
+        known_ids: frozenset[str],
+        cause: ThreadsPipeError | None,
+        sent_at: float,
+    ) -> str:
+        """The container is PUBLISHED but its answer was lost: find the new post's id."""
+        try:
+            found = self._find_published(expect, known_ids)
+        except ThreadsPipeError as exc:
+            raise PublishInDoubt(InDoubt(container_id, sent_at), cause or exc) from None
+        if found is not None:
+            self.log.info("Container %s was published as %s", container_id, found)
+            return found
+        error = ThreadsAPIError(
+            f"Container {container_id} is PUBLISHED but its post id could not be read back; "
+            "it was not published again. resume_pipe() looks for it again.",
+            status_code=getattr(cause, "status_code", None),
+        )
+        raise PublishInDoubt(InDoubt(container_id, sent_at), error)
+
+    def _find_published(self, expect: Expected, known_ids: frozenset[str]) -> str | None:
+        """The newest post or reply of this account that matches what was published.
+
+        Top-level posts are listed under /threads and replies under /replies; the edge the
+        post belongs to is read first.
+        """
+        edges = ("replies", "threads") if expect.reply_to_id else ("threads", "replies")
+        for edge in edges:
             body = self.graph.get(
                 path_of(self.user_id, edge),
-                {"fields": "id,text,timestamp", "limit": RECOVERY_PAGE_SIZE},
+                {"fields": RECOVERY_FIELDS, "limit": RECOVERY_PAGE_SIZE},
             )
             for post in body.get("data") or []:
-                if expected_text is not None and post.get("text") == expected_text:
-                    self.log.info("Container %s was published as %s", container_id, post["id"])
+                if isinstance(post, Mapping) and expect.matches(post, known_ids):
                     return str(post["id"])
-        raise ThreadsAPIError(
-            f"Container {container_id} is PUBLISHED but its post id could not be read back; "
-            "it was not published again. Check the account's newest posts.",
-            status_code=getattr(cause, "status_code", None),
-        ) from cause
+        return None
+
+
+SETTLE_SECONDS = 3.0
+RECOVERY_FIELDS = "id,text,timestamp,media_type,replied_to"
+_READ_TYPES = {
+    "TEXT": ("TEXT_POST", "TEXT"),
+    "IMAGE": ("IMAGE",),
+    "VIDEO": ("VIDEO",),
+    "CAROUSEL": ("CAROUSEL_ALBUM",),
+}
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a published post looks like when read back: how a lost answer's post is found."""
+
+    text: str | None = None
+    reply_to_id: str | None = None
+    media_type: str | None = None  # TEXT, IMAGE, VIDEO or CAROUSEL; None: any
+
+    def matches(self, post: Mapping[str, Any], known_ids: frozenset[str] = frozenset()) -> bool:
+        if str(post.get("id")) in known_ids:
+            return False
+        if (post.get("text") or None) != (self.text or None):
+            return False
+        if self.media_type is not None and post.get("media_type") not in _READ_TYPES.get(
+            self.media_type, (self.media_type,)
+        ):
+            return False
+        replied = post.get("replied_to")
+        replied_id = str(replied.get("id")) if isinstance(replied, Mapping) else None
+        return replied_id == self.reply_to_id if self.reply_to_id else replied_id is None
+
+
+@dataclass(frozen=True)
+class InDoubt:
+    """A publish was sent for `container_id` at `sent_at` (UNIX time); its answer is unknown."""
+
+    container_id: str
+    sent_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"container_id": self.container_id, "sent_at": self.sent_at}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> InDoubt:
+        return cls(str(data["container_id"]), float(data.get("sent_at") or 0.0))
+
+
+class PublishInDoubt(Exception):
+    """Internal: a publish that could not be settled; `cause` is what the caller reports."""
+
+    def __init__(self, doubt: InDoubt, cause: ThreadsPipeError) -> None:
+        super().__init__(str(cause))
+        self.doubt = doubt
+        self.cause = cause
+
+
+class _ContainerGone(Exception):
+    """Internal: the container no longer exists (Meta lost it, or it expired away)."""
+
+    def __init__(self, cause: ThreadsPipeError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def outcome_unknown(exc: ThreadsPipeError) -> bool:
+    """Whether a failed POST may still have taken effect: no answer, or a 5xx."""
+    if isinstance(exc, ThreadsConnectionError):
+        return exc.request_sent
+    if isinstance(exc, ThreadsAPIError):
+        return isinstance(exc, ServerError) or (exc.status_code or 0) >= 500
+    return False
+
+
+def _media_id(body: Mapping[str, Any]) -> str:
+    media_id = body.get("id")
+    if not media_id:
+        raise ServerError("threads_publish answered without an id; the post may be live.")
+    return str(media_id)
+
+
+def _unexpected_status(doubt: InDoubt, status: str) -> ThreadsAPIError:
+    return ServerError(f"Container {doubt.container_id} reported an unknown status {status!r}.")
 
 
 def _processing_error(
@@ -237,11 +431,67 @@ class PublishedPost:
 
 @dataclass(frozen=True)
 class ChainOutcome:
-    """What a chain run published, and the error that stopped it (None when complete)."""
+    """What a chain run published, and the error that stopped it (None when complete).
+
+    `in_doubt` is set when the failed part's publish was sent and its answer is unknown:
+    that container must be resolved before anything is sent for the part again.
+    """
 
     published: tuple[PublishedPost, ...]
     error: ThreadsPipeError | None = None
     failed_index: int | None = None
+    in_doubt: InDoubt | None = None
+
+
+class ChainRecorder(Protocol):
+    """Hears each part's state change (the journal writes it down before the request)."""
+
+    def sending(self, index: int, container_id: str, sent_at: float) -> None:
+        """A publish for this part's container is about to be sent: the part is in doubt."""
+
+    def published(self, post: PublishedPost) -> None:
+        """The part is live."""
+
+    def unsent(self, index: int) -> None:
+        """The part is certainly not published (a refusal, or a resolved doubt)."""
+
+
+class _Tracker:
+    """Passes state changes on, and remembers which part has a publish without an answer."""
+
+    def __init__(self, inner: ChainRecorder) -> None:
+        self.inner = inner
+        self._doubts: dict[int, InDoubt] = {}
+
+    def sending(self, index: int, container_id: str, sent_at: float) -> None:
+        self.inner.sending(index, container_id, sent_at)
+        self._doubts[index] = InDoubt(container_id, sent_at)
+
+    def published(self, post: PublishedPost) -> None:
+        self.inner.published(post)
+        self._doubts.pop(post.index, None)
+
+    def unsent(self, index: int) -> None:
+        self.inner.unsent(index)
+        self._doubts.pop(index, None)
+
+    def assume(self, index: int, doubt: InDoubt) -> None:
+        """An earlier run left this part in doubt."""
+        self._doubts[index] = doubt
+
+    def doubt(self, index: int) -> InDoubt | None:
+        return self._doubts.get(index)
+
+
+class _NoRecorder:
+    def sending(self, index: int, container_id: str, sent_at: float) -> None:
+        pass
+
+    def published(self, post: PublishedPost) -> None:
+        pass
+
+    def unsent(self, index: int) -> None:
+        pass
 
 
 def item_params(media: PlannedMedia) -> dict[str, Any]:
@@ -281,31 +531,68 @@ class ChainPublisher:
 
     Carousel items do not depend on the chain, so every item of every post is created and
     processed up front, all together: a later carousel is ready when its turn comes, and a
-    file Threads cannot process stops the call before anything is live.
+    file Threads cannot process stops the call before anything is live. A part left in doubt
+    by an earlier run is resolved first, and only its own container is ever sent again.
     """
 
-    def __init__(self, publisher: Publisher, waits: ChainWaits, total: int) -> None:
+    def __init__(
+        self,
+        publisher: Publisher,
+        waits: ChainWaits,
+        total: int,
+        recorder: ChainRecorder | None = None,
+    ) -> None:
         self.publisher = publisher
         self.waits = waits
         self.total = total
+        self.recorder = _Tracker(recorder or _NoRecorder())
 
-    def run(self, posts: Sequence[PlannedPost], reply_to_id: str | None) -> ChainOutcome:
+    def run(
+        self,
+        posts: Sequence[PlannedPost],
+        reply_to_id: str | None,
+        *,
+        in_doubt: InDoubt | None = None,
+        known_ids: Sequence[str] = (),
+    ) -> ChainOutcome:
+        """Publish `posts`; `in_doubt` is the first post's container from an earlier run."""
+        known = set(known_ids)
+        later = posts[1:] if in_doubt is not None else posts
         try:
-            children = self.build_items([p for p in posts if len(p.media) > 1])
+            children = self.build_items([p for p in later if len(p.media) > 1])
         except _ItemFailure as failure:
-            return ChainOutcome((), failure.error, failure.post_index)
+            return ChainOutcome((), failure.error, failure.post_index, in_doubt)
         published: list[PublishedPost] = []
         previous = reply_to_id
         for post in posts:
+            expect = Expected(post.text, previous, post.media_type)
             try:
-                media_id = self.publish_one(post, previous, children.get(post.index))
+                media_id = None
+                if in_doubt is not None and post is posts[0]:
+                    self.recorder.assume(post.index, in_doubt)
+                    media_id = self.publisher.resolve(in_doubt, expect, frozenset(known))
+                    if media_id is None:
+                        self.recorder.unsent(post.index)
+                if media_id is None:
+                    media_id = self.publish_one(
+                        post, previous, children.get(post.index), frozenset(known)
+                    )
+            except PublishInDoubt as doubt:
+                return ChainOutcome(tuple(published), doubt.cause, post.index, doubt.doubt)
             except ThreadsPipeError as exc:
-                return ChainOutcome(tuple(published), exc, post.index)
-            published.append(
-                PublishedPost(
-                    post.index, media_id, post.text, tuple(m.url for m in post.media), previous
-                )
+                doubt_of = self.recorder.doubt(post.index)
+                return ChainOutcome(tuple(published), exc, post.index, doubt_of)
+            except Exception as exc:  # a bug: still say what is live and what is in doubt
+                self.publisher.log.exception("Publishing part %d failed unexpectedly", post.index)
+                error = ThreadsPipeError(f"Unexpected {type(exc).__name__}: {exc}")
+                doubt_of = self.recorder.doubt(post.index)
+                return ChainOutcome(tuple(published), error, post.index, doubt_of)
+            live = PublishedPost(
+                post.index, media_id, post.text, tuple(m.url for m in post.media), previous
             )
+            published.append(live)
+            known.add(media_id)
+            self.recorder.published(live)
             self.publisher.log.info(
                 "Published part %d/%d as %s", post.index + 1, self.total, media_id
             )
@@ -313,10 +600,19 @@ class ChainPublisher:
         return ChainOutcome(tuple(published))
 
     def publish_one(
-        self, post: PlannedPost, reply_to_id: str | None, children: list[str] | None = None
+        self,
+        post: PlannedPost,
+        reply_to_id: str | None,
+        children: list[str] | None = None,
+        known_ids: frozenset[str] = frozenset(),
     ) -> str:
         """Build, wait for and publish one post; rebuild it if Meta lost the container."""
         label = self._label(post)
+        expect = Expected(post.text, reply_to_id, post.media_type)
+
+        def sending(container_id: str, sent_at: float) -> None:
+            self.recorder.sending(post.index, container_id, sent_at)
+
         for rebuild in range(MAX_RECREATIONS + 1):
             if children is None and len(post.media) > 1:
                 try:
@@ -328,8 +624,11 @@ class ChainPublisher:
             )
             self.publisher.wait_until_finished(container_id, self.waits.post, label)
             try:
-                return self.publisher.publish(container_id, post.text)
+                return self.publisher.publish(
+                    container_id, expect, on_send=sending, known_ids=known_ids
+                )
             except ThreadsAPIError as exc:
+                self.recorder.unsent(post.index)
                 if not _container_gone(exc) or rebuild == MAX_RECREATIONS:
                     raise
                 self.publisher.log.warning(
@@ -340,6 +639,9 @@ class ChainPublisher:
                     exc.subcode,
                 )
                 children = None  # the items may be what went bad: build them again too
+            except ThreadsPipeError:
+                self.recorder.unsent(post.index)
+                raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def build_items(self, posts: Sequence[PlannedPost]) -> dict[int, list[str]]:
@@ -366,6 +668,8 @@ class ChainPublisher:
             self.publisher.wait_all(list(zip(ids, labels, strict=True)), self.waits.item)
         except MediaProcessingError as exc:
             raise _ItemFailure(post_of.get(exc.container_id or "", posts[0].index), exc) from exc
+        except ThreadsPipeError as exc:  # a status read that kept failing
+            raise _ItemFailure(posts[0].index, exc) from exc
         children: dict[int, list[str]] = {}
         for cid, (post, _) in zip(ids, jobs, strict=True):
             children.setdefault(post.index, []).append(cid)
@@ -389,4 +693,5 @@ class _ItemFailure(Exception):
 
 
 def _container_gone(exc: ThreadsAPIError) -> bool:
-    return (exc.code, exc.subcode) == CONTAINER_LOST or exc.subcode == CHILDREN_INVALID_SUBCODE
+    lost = (exc.code, exc.subcode) == CONTAINER_LOST or isinstance(exc, NotFoundError)
+    return lost or exc.subcode == CHILDREN_INVALID_SUBCODE

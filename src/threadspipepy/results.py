@@ -17,6 +17,9 @@ class Result(dict[str, Any]):
     """A result dict. `'error' in result` means failure, as in 0.4.5."""
 
     _exception: ThreadsPipeError | None = None
+    # A failed pipe()'s local files by index, kept out of the dict (they may be large):
+    # resume_pipe(result) hosts them again.
+    local_files: dict[int, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -35,9 +38,14 @@ class Result(dict[str, Any]):
         return error_from_envelope(body, status if isinstance(status, int) else None)
 
     def raise_for_error(self) -> Result:
-        """Raise the typed exception if this is a failure; return self otherwise."""
+        """Raise the typed exception if this is a failure; return self otherwise.
+
+        The exception carries this result as `exc.result` (and its `data` as `exc.data`), so
+        a caller can see what was published and `resume_pipe(exc)` can finish the chain.
+        """
         exc = self.exception
         if exc is not None:
+            exc.result = self
             raise exc
         return self
 

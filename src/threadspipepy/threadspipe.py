@@ -25,9 +25,9 @@ from ._pipe import (
     DRY_RUN_MESSAGE,
     PipeRequest,
     PipeRuntime,
-    PreparedPipe,
     build_plan,
     publish_plan,
+    resume_request,
 )
 from ._reading_facade import ReadingMethods
 from ._redaction import Redactor
@@ -44,8 +44,7 @@ from .config import (
 )
 from .errors import ThreadsPipeError, ValidationError
 from .hosting import MediaHost, github_host
-from .planning import ChainPlan, PlannedPost
-from .publishing import Publisher
+from .publishing import Publisher, PublishInDoubt
 from .results import Result
 
 # Variables `from_env` reads, and the constructor option each one fills.
@@ -326,41 +325,25 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             )
         return self._deliver(publish_plan(self._runtime(), prepared))
 
-    def resume_pipe(self, error_result: Mapping[str, Any]) -> Result:
-        """Publish what a partly published chain left, continuing it; nothing twice."""
-        data = error_result.get("data") if isinstance(error_result, Mapping) else None
-        remaining = data.get("remaining") if isinstance(data, Mapping) else None
-        if not isinstance(data, Mapping) or not remaining:
-            raise ValidationError(
-                "resume_pipe() takes the error result of a pipe() call that stopped part way "
-                "(its data lists 'remaining' posts); this result has nothing left to publish.",
-                parameter="error_result",
-            )
-        try:
-            posts = tuple(PlannedPost.from_dict(d) for d in remaining)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValidationError(
-                f"error_result['data']['remaining'] is not a plan pipe() wrote ({exc}).",
-                parameter="error_result",
-            ) from None
-        local = [m.source for p in posts for m in p.media if m.source is not None]
-        if local:
-            raise ValidationError(
-                f"the rest of this chain includes local media ({', '.join(local)}) whose "
-                "temporary copies were deleted when the call ended; call pipe() again with "
-                "those files and reply_to_id=error_result['data']['next_reply_to_id'].",
-                parameter="error_result",
-            )
-        plan = ChainPlan(posts=posts, reply_to_id=data.get("next_reply_to_id"))
-        before = [dict(p) for p in data.get("posts") or []]
-        return self._deliver(
-            publish_plan(
-                self._runtime(),
-                PreparedPipe(plan),
-                total=int(data.get("total") or len(posts)),
-                before=before,
-            )
-        )
+    def resume_pipe(self, error_result: Mapping[str, Any] | ThreadsPipeError) -> Result:
+        """Publish what a stopped chain left, continuing it; nothing is published twice.
+
+        Args:
+            error_result: the failure result of `pipe()` or `resume_pipe()` (also one read
+                back from its JSON), or the exception `raise_on_error=True` raised. Every
+                failure can be resumed: a failed quota read or upload, or a stop at any part.
+                A part whose publish answer was lost is settled first by reading its
+                container (published: its id is recovered; still unpublished: that same
+                container is sent again; gone: a new one is built). Local files are hosted
+                again from the caller's sources (paths are read again; content given in
+                memory needs the result of this process).
+
+        Returns:
+            A result like `pipe()`'s, listing the whole chain: the parts published before
+            and now.
+        """
+        prepared, progress = resume_request(error_result, self._media_host(), self._config)
+        return self._deliver(publish_plan(self._runtime(), prepared, progress))
 
     def split_post(self, post: str, tags: Sequence[str] | None = None) -> list[str]:
         """The parts `pipe()` would post for this text, with this client's hashtag settings."""
@@ -414,7 +397,14 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     def publish_container(self, container_id: str | int) -> Result:
         """Publish a FINISHED container (`{'id': media id}`), never twice."""
         node = validation.require_id(container_id, "container_id")
-        return self._graph_call(lambda: {"id": self._publisher().publish(node)})
+
+        def publish() -> dict[str, Any]:
+            try:
+                return {"id": self._publisher().publish(node)}
+            except PublishInDoubt as doubt:
+                raise doubt.cause from None
+
+        return self._graph_call(publish)
 
     def _runtime(self) -> PipeRuntime:
         """What one call needs, read once: the config may be replaced by update_param."""

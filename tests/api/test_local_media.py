@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import logging
 import threading
 from pathlib import Path
@@ -254,12 +255,51 @@ def test_media_rules_are_checked_before_any_upload(
     assert sandbox.requests == []
 
 
-def test_resume_refuses_local_media_whose_copies_are_gone(
+def test_resume_hosts_the_callers_local_media_again(
     sandbox: ThreadsSandbox, tp: ThreadsPipe
 ) -> None:
     sandbox.fail_next_container(status="ERROR", error_message="UNKNOWN", media_type="CAROUSEL")
     text = "Long enough to need two parts. " * 20
-    broken = tp.pipe(text, files=[png(1), png(2)] + [png(i) for i in range(3, 23)])
+    files = [png(i) for i in range(1, 23)]
+    broken = tp.pipe(text, files=files)
     assert broken["info"] == "error" and broken["data"]["remaining"]
-    with pytest.raises(ValidationError, match="local media"):
-        tp.resume_pipe(broken)
+    assert sandbox.github_files == {}  # the first run's copies are gone
+    remaining_media = [m for p in broken["data"]["remaining"] for m in p["media"]]
+    assert all(m["url"] == "" and m["source"] for m in remaining_media)  # no dead URLs
+
+    done = tp.resume_pipe(broken)
+    assert done.ok, done
+    assert len(sandbox.posts) == 2
+    hosted = sorted(c["url"].rsplit("/", 1)[-1] for c in sandbox.posts[0]["children"])
+    assert len(hosted) == 20
+    assert len(puts(sandbox)) == 22 + 22  # every file hosted again for the resumed parts
+    assert sandbox.github_files == {}
+
+
+def test_resume_from_json_reads_files_on_disk_again(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe, tmp_path: Path
+) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(JPEG)
+    sandbox.fail("POST", "/v1.0/*/threads_publish", code=100)  # a definite refusal
+    broken = tp.pipe("A photo", files=[photo])
+    assert not broken.ok
+    saved = json.loads(json.dumps(broken))  # the CLI's resume FILE path
+    assert saved["data"]["remaining"][0]["media"][0]["path"] == str(photo.resolve())
+    done = tp.resume_pipe(saved)
+    assert done.ok, done
+    assert len(sandbox.posts) == 1 and sandbox.github_files == {}
+
+
+def test_resume_from_json_cannot_rebuild_content_given_in_memory(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe
+) -> None:
+    sandbox.fail("POST", "/v1.0/*/threads_publish", code=100)
+    broken = tp.pipe("Bytes", files=[png(1)])
+    saved = json.loads(json.dumps(broken))
+    sandbox.clear_requests()
+    with pytest.raises(ValidationError, match="in memory") as caught:
+        tp.resume_pipe(saved)
+    assert caught.value.parameter == "error_result"
+    assert sandbox.requests == []
+    assert tp.resume_pipe(broken).ok  # the result of this process still holds the bytes

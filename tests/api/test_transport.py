@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from unittest.mock import ANY
 
 import pytest
 
@@ -83,9 +84,21 @@ def test_publish_that_keeps_failing_stops_with_a_server_error(
     sandbox.fail("POST", PUBLISH, status=500, times=10)
     result = tp.pipe("Never lands")
     assert result["error"]["error_class"] == "ServerError"
-    assert result["message"] == "Could not publish post"
+    container = sandbox.containers[0]["id"]
+    assert result["message"] == (
+        f"Could not publish post; its publish got no clear answer (container {container}): "
+        "resume_pipe(result) checks it before sending anything again"
+    )
+    # A 500 may come after Meta acted: the part stays in doubt, tied to its one container.
+    assert result["data"]["parts"] == [
+        {"index": 0, "state": "in_doubt", "container_id": container, "sent_at": ANY}
+    ]
     assert sandbox.publish_attempts == 3
     assert sandbox.posts == []
+    sandbox.clear_faults()
+    done = tp.resume_pipe(result)
+    assert done.ok and len(sandbox.posts) == 1
+    assert len(sandbox.containers) == 1  # the same container, published once
 
 
 def test_container_creation_is_not_retried_on_a_500(
