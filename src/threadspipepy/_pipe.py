@@ -7,13 +7,15 @@ chain publisher did into the 0.4.5-shaped result, listing what is live and what 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import hosting, media, quota, results, splitting, validation
+from . import hosting, journal, media, quota, results, splitting, validation
 from ._log import Log
 from ._transport import GraphClient
 from .config import ClientConfig
@@ -26,6 +28,7 @@ from .publishing import (
     ChainRecorder,
     ChainWaits,
     InDoubt,
+    PublishedPost,
     Publisher,
     WaitPolicy,
 )
@@ -271,6 +274,7 @@ class Progress:
     before: tuple[Mapping[str, Any], ...] = ()
     total: int | None = None
     in_doubt: InDoubt | None = None
+    idempotency_key: str | None = None  # the journal that holds this chain, if any
 
 
 class PipeHooks:
@@ -317,6 +321,8 @@ def _publish(
     runtime: PipeRuntime, prepared: PreparedPipe, state: _RunState, hooks: PipeHooks
 ) -> Result:
     plan = prepared.plan
+    if not plan.posts:  # an earlier run published everything; only the result is missing
+        return chain_result(state, runtime.log)
     try:
         _check_geo_gating(runtime, plan)
         _ensure_quota(runtime, plan)
@@ -535,7 +541,8 @@ def resume_request(
         _check_host(host, config, local[0])
     plan = ChainPlan(posts=posts, reply_to_id=data.get("next_reply_to_id"))
     total = data.get("total")
-    progress = Progress(before, int(total) if total else None, in_doubt)
+    key = data.get("idempotency_key")
+    progress = Progress(before, int(total) if total else None, in_doubt, key or None)
     return PreparedPipe(plan, local, host if local else None), progress
 
 
@@ -558,3 +565,138 @@ def _local_source(planned: PlannedMedia, held: Mapping[int, media.LocalFile]) ->
         "again with that file and reply_to_id=error_result['data']['next_reply_to_id'].",
         parameter="error_result",
     )
+
+
+# -- the journal: a chain under an idempotency key --------------------------------------------
+class _JournalHooks(PipeHooks):
+    """Writes each step to the chain's journal entry before the step is taken."""
+
+    def __init__(self, entry: journal.ChainEntry) -> None:
+        self.entry = entry
+
+    def hosting(self, names: Sequence[str]) -> None:
+        self.entry.hosting(names)
+
+    def hosted_cleaned(self) -> None:
+        self.entry.hosted_cleaned()
+
+    def recorder(self) -> ChainRecorder:
+        return _EntryRecorder(self.entry)
+
+
+class _EntryRecorder:
+    def __init__(self, entry: journal.ChainEntry) -> None:
+        self.entry = entry
+
+    def sending(self, index: int, container_id: str, sent_at: float) -> None:
+        self.entry.sending(index, container_id, sent_at)
+
+    def published(self, post: PublishedPost) -> None:
+        self.entry.published(post.to_dict())
+
+    def unsent(self, index: int) -> None:
+        self.entry.unsent()
+
+
+def plan_fingerprint(plan: ChainPlan) -> str:
+    """What a chain is, for telling an idempotency key's chain from another: texts, media
+    (URLs, or local files by label and type), options and the post it replies to."""
+    posts = [
+        {
+            "text": post.text,
+            "options": dict(post.options),
+            "media": [(m.index, m.url, m.kind, m.alt_text, m.source) for m in post.media],
+        }
+        for post in plan.posts
+    ]
+    payload = json.dumps({"reply_to_id": plan.reply_to_id, "posts": posts}, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def publish_journaled(
+    runtime: PipeRuntime,
+    prepared: PreparedPipe,
+    store: journal.JournalStore,
+    key: str,
+    *,
+    wait: float,
+    fingerprint: str | None,
+    total: int | None = None,
+) -> Result:
+    """Publish under an idempotency key: continue what the journal says earlier runs did.
+
+    A complete chain returns its recorded result without a request; otherwise the live
+    parts are skipped, a part in doubt is resolved on its own container, files an earlier
+    run hosted are removed, and every step of this run is written down before it is taken.
+    """
+    try:
+        entry = journal.ChainEntry.open(
+            store,
+            f"{runtime.config.user_id}/{key}",
+            fingerprint,
+            wait=wait,
+            sleep=runtime.sleep,
+            clock=runtime.clock,
+        )
+    except journal.JournalBusyError as exc:
+        runtime.log.error("%s", exc)
+        return results.failure(str(exc), exc)
+    try:
+        if entry.complete and entry.result is not None:
+            runtime.log.info("Idempotency key %r: this chain is already published", key)
+            return results.success(str(entry.result.get("message")), entry.result.get("data"))
+        result = _continue_chain(runtime, prepared, entry, total)
+        result.setdefault("data", {})["idempotency_key"] = key
+        if result.ok:
+            entry.finish(result, len(result["data"].get("media_ids") or []))
+        return result
+    finally:
+        entry.release()
+
+
+def _continue_chain(
+    runtime: PipeRuntime, prepared: PreparedPipe, entry: journal.ChainEntry, total: int | None
+) -> Result:
+    done = entry.posts
+    rest = tuple(p for p in prepared.plan.posts if p.index >= len(done))
+    doubt = entry.in_doubt
+    in_doubt = (
+        InDoubt.from_dict(doubt)
+        if doubt is not None and rest and doubt.get("index") == rest[0].index
+        else None
+    )
+    planned = {m.index for p in rest for m in p.media}
+    local = tuple(f for f in prepared.local_files if f.index in planned)
+    plan = replace(
+        prepared.plan,
+        posts=rest,
+        reply_to_id=str(done[-1]["id"]) if done else prepared.plan.reply_to_id,
+    )
+    leftovers = _remove_leftovers(runtime, prepared.host, entry)
+    progress = Progress(tuple(done), total or len(done) + len(rest), in_doubt)
+    result = publish_plan(
+        runtime,
+        PreparedPipe(plan, local, prepared.host if local else None),
+        progress,
+        _JournalHooks(entry),
+    )
+    if leftovers:
+        result.setdefault("data", {}).setdefault("cleanup_errors", []).extend(leftovers)
+    return result
+
+
+def _remove_leftovers(
+    runtime: PipeRuntime, host: MediaHost | None, entry: journal.ChainEntry
+) -> list[str]:
+    """Files an interrupted run hosted and never deleted: find them by name, delete them."""
+    names = entry.hosted
+    if not names:
+        return []
+    if host is None:
+        return [
+            f"An earlier run hosted {name}; no media host is set to remove it" for name in names
+        ]
+    runtime.log.info("Removing %d file(s) an interrupted run left on the media host", len(names))
+    problems = hosting.HostedFiles(host, runtime.log, sleep=runtime.sleep).remove_leftovers(names)
+    entry.hosted_cleaned()
+    return problems

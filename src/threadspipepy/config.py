@@ -48,6 +48,8 @@ class ClientConfig:
     max_rate_limit_wait: float = 3600.0
     raise_on_error: bool = False
     media_host: Any = None
+    journal: Any = None  # a JournalStore, a SQLite path, or None: the default file
+    journal_wait: float = 30.0
 
     def __repr__(self) -> str:
         return f"ClientConfig(user_id={self.user_id!r}, threads_base_url={self.threads_base_url!r})"
@@ -89,6 +91,7 @@ class ClientConfig:
             "post_publish_wait_time",
             "media_item_publish_wait_time",
             "max_rate_limit_wait",
+            "journal_wait",
         ):
             value = getattr(self, name)
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:

@@ -26,6 +26,8 @@ from ._pipe import (
     PipeRequest,
     PipeRuntime,
     build_plan,
+    plan_fingerprint,
+    publish_journaled,
     publish_plan,
     resume_request,
 )
@@ -44,6 +46,7 @@ from .config import (
 )
 from .errors import ThreadsPipeError, ValidationError
 from .hosting import MediaHost, github_host
+from .journal import JournalStore, journal_store
 from .publishing import Publisher, PublishInDoubt
 from .results import Result
 
@@ -105,6 +108,8 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         media_host: Any = None,
         session: requests.Session | None = None,
         credentials: Credentials | None = None,
+        journal: JournalStore | str | os.PathLike[str] | None = None,
+        journal_wait: float = 30.0,
     ) -> None:
         if credentials is not None:
             user_id = user_id or getattr(credentials, "user_id", None)
@@ -145,12 +150,16 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             max_rate_limit_wait=max_rate_limit_wait,
             raise_on_error=raise_on_error,
             media_host=media_host,
+            journal=journal,
+            journal_wait=journal_wait,
         )
         self._config.check()
         # Time is injectable so tests never sleep for real; replace both together.
         self._sleep: Callable[[float], None] = time.sleep
         self._clock: Callable[[], float] = time.monotonic
         self._lock = threading.Lock()
+        self._journal_store: JournalStore | None = None
+        self._journal_source: Any = None
         self._graph = GraphClient(
             access_token=self._config.access_token,
             endpoint=self._endpoint(),
@@ -273,12 +282,18 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         enable_reply_approvals: bool = False,
         text_attachment: Mapping[str, Any] | None = None,
         dry_run: bool = False,
+        idempotency_key: str | None = None,
     ) -> Result:
         """Split `post` and `files` into a Threads chain and publish it, exactly once.
 
         Text of any length is cut on paragraph, sentence and word boundaries; files (media
         URLs) go in carousels of up to 20; part i+1 replies to part i. Every argument is
         checked before the first request. `dry_run=True` returns the plan and sends nothing.
+
+        `idempotency_key` (e.g. "daily-2026-12-06") records every step in the journal
+        (`journal=` of the constructor; a SQLite file by default) before it is taken: calling
+        pipe() again with the same key after a crash finishes the chain with nothing posted
+        twice, and once the chain is complete returns its recorded result without a request.
         """
         request = PipeRequest(
             post=post,
@@ -303,6 +318,8 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             text_attachment=text_attachment,
         )
         config = self._config
+        if idempotency_key is not None:
+            idempotency_key = validation.idempotency_key(idempotency_key)
         if tags and not (config.handle_hashtags or config.auto_handle_hashtags):
             self._log.warning(
                 "tags= is ignored: handle_hashtags and auto_handle_hashtags are both off, so "
@@ -323,7 +340,18 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                     },
                 )
             )
-        return self._deliver(publish_plan(self._runtime(), prepared))
+        if idempotency_key is None:
+            return self._deliver(publish_plan(self._runtime(), prepared))
+        return self._deliver(
+            publish_journaled(
+                self._runtime(),
+                prepared,
+                self._journal(),
+                idempotency_key,
+                wait=config.journal_wait,
+                fingerprint=plan_fingerprint(plan),
+            )
+        )
 
     def resume_pipe(self, error_result: Mapping[str, Any] | ThreadsPipeError) -> Result:
         """Publish what a stopped chain left, continuing it; nothing is published twice.
@@ -343,7 +371,20 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             and now.
         """
         prepared, progress = resume_request(error_result, self._media_host(), self._config)
-        return self._deliver(publish_plan(self._runtime(), prepared, progress))
+        key = progress.idempotency_key
+        if key is None:
+            return self._deliver(publish_plan(self._runtime(), prepared, progress))
+        return self._deliver(
+            publish_journaled(
+                self._runtime(),
+                prepared,
+                self._journal(),
+                key,
+                wait=self._config.journal_wait,
+                fingerprint=None,
+                total=progress.total,
+            )
+        )
 
     def split_post(self, post: str, tags: Sequence[str] | None = None) -> list[str]:
         """The parts `pipe()` would post for this text, with this client's hashtag settings."""
@@ -414,6 +455,15 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         """The host for local files: media_host=, else GitHub from the gh_* options."""
         configured: MediaHost | None = self._config.media_host
         return configured or github_host(self._config, self._graph.session)
+
+    def _journal(self) -> JournalStore:
+        """The journal store, opened once per client (its default is a SQLite file)."""
+        with self._lock:
+            configured = self._config.journal
+            if self._journal_store is None or self._journal_source is not configured:
+                self._journal_store = journal_store(configured)
+                self._journal_source = configured
+            return self._journal_store
 
     def _publisher(self) -> Publisher:
         return self._runtime().publisher()

@@ -235,3 +235,23 @@ def captions(values: Sequence[str | None] | None, files: int) -> list[str | None
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def idempotency_key(value: Any) -> str:
+    """A non-empty key of printable characters (at most 200): one per chain, such as
+    "daily-2026-12-06" or a job id."""
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or len(value) > MAX_IDEMPOTENCY_KEY
+        or not value.isprintable()
+    ):
+        raise ValidationError(
+            "idempotency_key must be a non-empty string of printable characters (at most "
+            f"{MAX_IDEMPOTENCY_KEY}) naming one chain, e.g. 'daily-2026-12-06'.",
+            parameter="idempotency_key",
+        )
+    return value.strip()

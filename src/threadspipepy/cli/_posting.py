@@ -119,6 +119,20 @@ def _configure_post(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the chain that would be published (one line per post) and send nothing",
     )
+    unattended = parser.add_argument_group("running unattended")
+    unattended.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="name this chain (e.g. daily-2026-12-06): every step is journaled first, so "
+        "running the same command again after a crash finishes it with nothing posted twice, "
+        "and once it is complete prints the recorded result without posting",
+    )
+    unattended.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="the journal's SQLite file (default: $THREADSPIPEPY_JOURNAL, else "
+        "~/.local/state/threadspipepy/journal.sqlite3)",
+    )
 
 
 def _run_post(ctx: Context) -> int:
@@ -127,7 +141,10 @@ def _run_post(ctx: Context) -> int:
     countries = (
         [code for value in args.countries for code in value.split(",")] if args.countries else None
     )
-    result = ctx.client().pipe(
+    client = ctx.client()
+    if args.journal:
+        client.update_param(journal=args.journal)
+    result = client.pipe(
         text,
         files=args.files,
         file_captions=[c or None for c in args.captions] if args.captions else None,
@@ -147,6 +164,7 @@ def _run_post(ctx: Context) -> int:
         spoiler_media=args.spoiler_media,
         enable_reply_approvals=args.reply_approvals,
         dry_run=args.dry_run,
+        idempotency_key=args.idempotency_key,
     )
     if args.dry_run:
         return ctx.console.deliver(result, lambda r: ctx.console.result(plan_lines(r)))
@@ -203,14 +221,24 @@ def partial_failure_lines(result: Result) -> list[str]:
     data = _data(result)
     live = [str(p.get("id")) for p in data.get("posts") or [] if isinstance(p, Mapping)]
     remaining = data.get("remaining") or []
-    if not live or not remaining:
+    doubt = data.get("in_doubt")
+    if not remaining or not (live or doubt):
         return []
     total = data.get("total") or len(live) + len(remaining)
-    return [
-        f"{len(live)} of {total} posts are live: {' '.join(live)}",
-        f"{len(remaining)} not published. The --json output of this command, saved to a file, "
-        f"is finished by `{PROG} resume FILE`.",
-    ]
+    lines = [f"{len(live)} of {total} posts are live: {' '.join(live) or '-'}"]
+    if isinstance(doubt, Mapping):
+        lines.append(
+            f"Part {int(doubt.get('index') or 0) + 1} may be live: its publish got no clear "
+            f"answer (container {doubt.get('container_id')}); resuming checks it first."
+        )
+    key = data.get("idempotency_key")
+    again = (
+        f"running the same command again (--idempotency-key {key})"
+        if key
+        else f"`{PROG} resume FILE` with the --json output of this command saved to FILE"
+    )
+    lines.append(f"{len(remaining)} not known to be published; {again} finishes the chain.")
+    return lines
 
 
 PREVIEW_WIDTH = 48
