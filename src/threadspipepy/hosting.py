@@ -14,7 +14,7 @@ import math
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 from urllib.parse import quote
@@ -31,6 +31,10 @@ GITHUB_FOLDER = "threadspipepy-tmp"
 CHUNK_BYTES = 3 * 256 * 1024
 MAX_PARALLEL_UPLOADS = 4
 DELETE_ATTEMPTS = 3
+# An upload without an answer may still be landing: not found at once, it is looked for
+# again this long after. (One landing later still is beyond what a run can see; a journaled
+# run records its names, so the next run with the key removes it.)
+UPLOAD_SETTLE_SECONDS = 5.0
 
 
 @runtime_checkable
@@ -214,13 +218,18 @@ def unguessable_name(file: LocalFile) -> str:
 
 @dataclass
 class _Upload:
-    """One file of a call on its way to the host: its name is fixed before the upload."""
+    """One file of a call on its way to the host: its name is fixed before the upload.
+
+    The worker thread itself records that it started and what came back, so the record is
+    right even when Ctrl-C interrupts the main thread between two statements.
+    """
 
     file: LocalFile
     name: str
-    future: Future[tuple[str, Any]] | None = None
+    started: bool = False
     handle: Any = None
     url: str | None = None
+    error: BaseException | None = None
 
 
 class HostedFiles:
@@ -262,38 +271,35 @@ class HostedFiles:
             self.plan(files)
         if not self.uploads:
             return {}
-        self._pool = ThreadPoolExecutor(
+        pool = ThreadPoolExecutor(
             max_workers=min(self.parallel, len(self.uploads)),
             thread_name_prefix="threadspipepy-upload",
         )
-        for upload in self.uploads:
-            upload.future = self._pool.submit(self._upload_one, upload)
-        failure: BaseException | None = None
-        for upload in self.uploads:
-            assert upload.future is not None
-            error = upload.future.exception()  # waits; Ctrl-C interrupts the wait
-            if error is None:
-                upload.url, upload.handle = upload.future.result()
-            elif failure is None:
-                failure = error
-        self._pool.shutdown(wait=False)
+        self._pool = pool  # before any upload starts: cleanup must be able to wait for them
+        futures = [pool.submit(self._upload_one, upload) for upload in self.uploads]
+        for future in futures:
+            future.exception()  # waits; Ctrl-C interrupts the wait
+        pool.shutdown(wait=False)
+        failure = next((u.error for u in self.uploads if u.error is not None), None)
         if failure is not None:
             raise failure
         return {u.file.index: u.url for u in self.uploads if u.url is not None}
 
-    def _upload_one(self, upload: _Upload) -> tuple[str, Any]:
+    def _upload_one(self, upload: _Upload) -> None:
+        upload.started = True
         file = upload.file
-        with file.open() as stream:
-            try:
-                url, handle = self.host.upload(stream, upload.name, file.mime)
-            except MediaHostingError as exc:
-                raise MediaHostingError(f"Could not upload {file.label}: {exc}") from exc
-            except Exception as exc:  # a user's media_host may raise anything
-                raise MediaHostingError(
-                    f"Could not upload {file.label}: {type(exc).__name__}: {exc}"
-                ) from exc
+        try:
+            with file.open() as stream:
+                upload.url, upload.handle = self.host.upload(stream, upload.name, file.mime)
+        except MediaHostingError as exc:
+            upload.error = MediaHostingError(f"Could not upload {file.label}: {exc}")
+            return
+        except Exception as exc:  # a user's media_host may raise anything
+            upload.error = MediaHostingError(
+                f"Could not upload {file.label}: {type(exc).__name__}: {exc}"
+            )
+            return
         self.log.info("Uploaded %s (%.1f MB) for Threads to fetch", file.label, file.size / 2**20)
-        return url, handle
 
     def cleanup(self) -> list[str]:
         """Delete every file that reached the host; return what could not be deleted.
@@ -305,33 +311,53 @@ class HostedFiles:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         problems: list[str] = []
+        unanswered: list[tuple[str, str]] = []
         for upload in reversed(self.uploads):
-            problem = self._remove(upload)
+            if not upload.started:
+                continue  # never started: nothing can have reached the host
+            if upload.handle is None:
+                unanswered.append((upload.file.label, upload.name))
+                continue
+            problem = self._delete_with_retries(upload.file.label, upload.handle, upload.name)
             if problem:
                 problems.append(problem)
         self.uploads = []
-        return problems
+        return problems + self._remove_by_name(unanswered)
 
-    def _remove(self, upload: _Upload) -> str | None:
-        future = upload.future
-        if future is None or future.cancelled():
-            return None  # never started: nothing can have reached the host
-        if upload.handle is None and future.exception() is None:
-            upload.url, upload.handle = future.result()  # finished after Ctrl-C
-        if upload.handle is None:
-            return self._remove_by_name(upload.file.label, upload.name)
-        return self._delete_with_retries(upload.file.label, upload.handle, upload.name)
+    def remove_leftovers(self, names: Sequence[str]) -> list[str]:
+        """Delete files an earlier, interrupted run recorded by name (see the journal)."""
+        return self._remove_by_name([("a file of an interrupted run", name) for name in names])
 
-    def _remove_by_name(self, label: str, name: str) -> str | None:
-        """An upload without an answer may still have landed: find it by name, delete it."""
+    def _remove_by_name(self, files: Sequence[tuple[str, str]]) -> list[str]:
+        """Uploads without an answer may still have landed: find each by name, delete it.
+
+        What is not found at once is looked for once more after UPLOAD_SETTLE_SECONDS, in
+        case its upload is still being stored.
+        """
+        if not files:
+            return []
         find = getattr(self.host, "find", None)
         if not callable(find):
-            message = (
-                f"The upload of {label} failed without a clear answer; if it reached the "
-                f"host it is stored as {name}, and this media_host has no find() to check"
-            )
-            self.log.error("%s; check and remove it by hand", message)
-            return message
+            return [self._unfindable(label, name) for label, name in files]
+        problems: list[str] = []
+        missing: list[tuple[str, str]] = []
+        for label, name in files:
+            problem = self._find_and_delete(find, label, name, missing)
+            problems += [problem] if problem else []
+        if missing:
+            self.sleep(UPLOAD_SETTLE_SECONDS)
+            for label, name in missing:
+                problem = self._find_and_delete(find, label, name, [])
+                problems += [problem] if problem else []
+        return problems
+
+    def _find_and_delete(
+        self,
+        find: Callable[[str], Any],
+        label: str,
+        name: str,
+        missing: list[tuple[str, str]],
+    ) -> str | None:
         try:
             handle = self._with_retries(lambda: find(name))
         except Exception as exc:
@@ -339,18 +365,18 @@ class HostedFiles:
             self.log.error("%s; check and remove it by hand", message)
             return message
         if handle is None:
+            missing.append((label, name))
             return None
         self.log.info("The upload of %s had landed as %s; deleting it", label, name)
         return self._delete_with_retries(label, handle, name)
 
-    def remove_leftovers(self, names: Sequence[str]) -> list[str]:
-        """Delete files an earlier, interrupted run recorded by name (see the journal)."""
-        problems = []
-        for name in names:
-            problem = self._remove_by_name("a file of an interrupted run", name)
-            if problem:
-                problems.append(problem)
-        return problems
+    def _unfindable(self, label: str, name: str) -> str:
+        message = (
+            f"The upload of {label} failed without a clear answer; if it reached the host it "
+            f"is stored as {name}, and this media_host has no find() to check"
+        )
+        self.log.error("%s; check and remove it by hand", message)
+        return message
 
     def _delete_with_retries(self, label: str, handle: Any, name: str) -> str | None:
         try:

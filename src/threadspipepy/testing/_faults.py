@@ -86,7 +86,7 @@ class Fault:
     subcode: int | None = None
     message: str | None = None
     error_type: str | None = None
-    # Let this many matching requests through before the fault applies.
+    # Let this many matching requests pass (whatever other rule they meet) before it applies.
     skip: int = 0
     # Only requests whose parameters (query, form or JSON) include these values match.
     params: Mapping[str, str] | None = None
@@ -118,19 +118,22 @@ class FaultRegistry:
                 self._holds.append(fault.held)
 
     def take(self, method: str, path: str, params: Mapping[str, str]) -> Fault | None:
+        """The fault for this request, if any. Every matching rule counts the request
+        towards its `skip`, whichever rule (if any) then applies to it."""
         with self._lock:
-            for fault in self._rules:
+            chosen: Fault | None = None
+            for fault in list(self._rules):
                 if not fault.matches(method, path, params):
                     continue
                 if fault.skip > 0:
                     fault.skip -= 1
-                    continue
-                if fault.times is not None:
-                    fault.times -= 1
-                    if fault.times == 0:
-                        self._rules.remove(fault)
-                return fault
-        return None
+                elif chosen is None:
+                    chosen = fault
+            if chosen is not None and chosen.times is not None:
+                chosen.times -= 1
+                if chosen.times == 0:
+                    self._rules.remove(chosen)
+            return chosen
 
     def clear(self) -> None:
         with self._lock:

@@ -382,7 +382,8 @@ class ThreadsSandbox(ReadingSeeds):
     # fault injection ---------------------------------------------------------------------
     # Every fault takes: `times` (how many matching requests it applies to; None: every one
     # until clear_faults(), a fault that persists), `skip` (let that many matching requests
-    # through first: skip=1 hits the second publish of a chain) and `params` (only requests
+    # pass first, whatever other fault they meet: skip=1 hits the second publish of a
+    # chain) and `params` (only requests
     # whose query/form/JSON parameters include these values, e.g. {"media_type": "CAROUSEL"}).
     def fail(
         self,
@@ -481,12 +482,15 @@ class ThreadsSandbox(ReadingSeeds):
         seconds: float,
         *,
         times: int | None = 1,
+        after: bool = False,
         skip: int = 0,
         params: Mapping[str, str] | None = None,
     ) -> None:
         """Sleep `seconds` of real time, then process and answer normally: longer than the
-        client's timeout, the request lands after the client gave up on it."""
-        self._add_fault(Fault("delay", method, path, times, seconds=seconds), skip, params)
+        client's timeout, the request lands after the client gave up on it. after=True
+        processes it at once and only the answer comes late."""
+        fault = Fault("delay", method, path, times, seconds=seconds, after=after)
+        self._add_fault(fault, skip, params)
 
     def hold(
         self,

@@ -55,7 +55,7 @@ class Dispatcher:
             with self.state.lock:
                 self.state.publish_attempts += 1
         fault = self.faults.take(req.method, req.raw_path, req.params())
-        if fault is not None and fault.kind == "delay":
+        if fault is not None and fault.kind == "delay" and not fault.after:
             time.sleep(fault.seconds)  # real time, outside the lock
             fault = None
         elif fault is not None and fault.kind == "hold" and fault.held is not None:
@@ -70,6 +70,9 @@ class Dispatcher:
             log.exception("sandbox handler failed for %s %s", req.method, req.raw_path)
             error = GraphError("An unknown error occurred", code=1, status=500, is_transient=True)
             response = Response.json(500, error.body())
+        if fault is not None and fault.kind == "delay":  # done at once, answered late
+            time.sleep(fault.seconds)
+            return response
         if fault is not None:  # after=True: the request took effect, the answer is lost
             return fault_response(fault, req.raw_path)
         return response
