@@ -3,6 +3,7 @@ and nothing left on the fake GitHub. Shared by the exactly-once, fault-matrix an
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -42,7 +43,7 @@ def assert_published_once(
     chain = posts_of_chain(sb, (texts[0] or "")[:20])
     assert [p["text"] for p in chain] == list(texts)
     assert result["data"]["media_ids"] == [p["id"] for p in chain]
-    for before, after in zip(chain, chain[1:], strict=False):
+    for before, after in itertools.pairwise(chain):
         assert after["reply_to_id"] == before["id"]
 
 
