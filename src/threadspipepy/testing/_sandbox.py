@@ -515,6 +515,12 @@ class ThreadsSandbox(ReadingSeeds):
         fault.params = dict(params) if params else None
         self._faults.add(fault)
 
+    @property
+    def faults_pending(self) -> int:
+        """How many requests the injected faults have still to hit (-1 while one persists):
+        0 means every fault fired, a check that a test really exercised what it injected."""
+        return self._faults.pending()
+
     def clear_faults(self) -> None:
         """Forget every fault not yet used, and release every held request."""
         self._faults.clear()
