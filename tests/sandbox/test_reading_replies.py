@@ -44,7 +44,7 @@ def test_conversation_is_every_level_flattened(graph: Graph, sb: ThreadsSandbox)
     after = newest["paging"]["cursors"]["after"]
     rest = graph.get(f"{post['id']}/conversation", fields="text", limit=10, after=after).json()
     assert texts(rest) == ["Reply 2", "Reply 1.1.1", "Reply 1.1", "Reply 1"]
-    assert "after" not in rest["paging"]["cursors"]
+    assert "next" not in rest["paging"] and "after" in rest["paging"]["cursors"]  # the end
 
 
 def test_hide_and_unhide_a_top_level_reply(graph: Graph, sb: ThreadsSandbox) -> None:
@@ -72,7 +72,7 @@ def test_hide_rules(graph: Graph, sb: ThreadsSandbox) -> None:
     assert "top-level" in only_top["message"]
     assert graph_error(graph.post(f"{post['id']}/manage_reply", hide="true"))["code"] == 100
     assert graph_error(graph.post(f"{top['id']}/manage_reply"))["code"] == 100  # hide required
-    assert graph_error(graph.post(f"{top['id']}/manage_reply", hide="1"))["code"] == 100
+    assert graph_error(graph.post(f"{top['id']}/manage_reply", hide="yes"))["code"] == 100
     get = graph_error(graph.get(f"{top['id']}/manage_reply"))
     assert (get["code"], get["error_subcode"]) == (100, 33)
     (theirs,) = sb.seed_posts(1, username="other_author")

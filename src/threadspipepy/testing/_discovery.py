@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._errors import GraphError, invalid_param
+from ._errors import GraphError, invalid_param, no_such_object
 from ._paging import (
     MIN_LIST_SINCE,
     nonexisting,
@@ -289,12 +289,7 @@ def oembed(
 ) -> Any:
     method = "GET" if req.method == "HEAD" else req.method
     if method != "GET":
-        raise GraphError(
-            f"Unsupported {method.lower()} request. Object with ID 'oembed' does not exist",
-            code=100,
-            subcode=33,
-            type_="GraphMethodException",
-        )
+        raise no_such_object("oembed", method)
     header = req.headers.get("Authorization") or ""
     token = header.partition(" ")[2].strip() if header else params.get("access_token", "")
     tokenless = not token
