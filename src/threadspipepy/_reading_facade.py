@@ -617,7 +617,7 @@ class ReadingMethods:
             self._log.warning(
                 "Not following paging.next to %s: not the configured Threads host; paging "
                 "by cursor instead",
-                urlsplit(url).hostname or "an unreadable URL",
+                _origin(url),
             )
             return None
         return self._graph_call(
@@ -640,3 +640,15 @@ class ReadingMethods:
         if limit:
             extra["limit"] = 1
         inspect.signature(getter).bind(*args, **kwargs, **extra)
+
+
+def _origin(url: str) -> str:
+    """`host[:port]` of a URL for a log line (never its user info, path or query)."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return "an unreadable URL"
+    if not host:
+        return "a URL without a host"
+    return f"{host}:{port}" if port else host
