@@ -3,7 +3,7 @@ profile posts, location search and location nodes, oEmbed.
 
 Sandbox choices where Meta is silent (each marked in the code):
 
-- keyword_search pages with `paging.cursors` like the other lists (Meta's examples show no
+- keyword_search pages like the other lists, cursors and links (Meta's examples show no
   paging; threads-go sends before/after anyway). It searches every public post in the sandbox
   (no carousel items, reposts, ghost posts, replies awaiting approval or private profiles).
   KEYWORD matches when every word of `q` occurs in the text (case-insensitive); TAG matches the
