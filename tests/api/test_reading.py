@@ -435,10 +435,25 @@ def test_a_followed_link_is_retried_like_any_get(
     iterator = tp.iter_posts()
     assert len([next(iterator) for _ in range(100)]) == 100
     sandbox.fail("GET", "/v1.0/me/threads", status=503, times=1)
+    sandbox.drop("GET", "/v1.0/me/threads", times=1)
     assert len(list(iterator)) == 50
-    statuses = [p.status for p in sandbox.requests_to("GET", "/v1.0/me/threads")]
-    assert statuses == [200, 503, 200]
-    assert len(fake_time.sleeps) == 1  # one backoff, on the client's injectable sleep
+    pages = sandbox.requests_to("GET", "/v1.0/me/threads")
+    assert [p.status for p in pages] == [200, 503, 0, 200]  # 0: the dropped connection
+    assert len(fake_time.sleeps) == 2  # backoffs, on the client's injectable sleep
+    assert pages[1].query == pages[2].query == pages[3].query  # the same link each time
+
+
+def test_without_links_a_repeated_cursor_quirk_still_ends_at_the_empty_page(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe
+) -> None:
+    sandbox.paging_links = False
+    sandbox.repeat_last_cursor = True
+    sandbox.seed_posts(150, spacing=60)
+    got = ids(list(tp.iter_posts()))
+    assert len(got) == len(set(got)) == 150
+    pages = sandbox.requests_to("GET", "/v1.0/me/threads")
+    assert len(pages) == 3  # 100, 50, then the empty page (which repeats the cursor)
+    assert pages[2].query["after"] != pages[1].query["after"]
 
 
 def test_a_followed_link_never_shows_the_token_in_logs(
