@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from . import insights, reading, results
 from ._transport import path_of
@@ -574,9 +575,13 @@ class ReadingMethods:
     ) -> Iterator[dict[str, Any]]:
         """Iterate the items of any paged getter across all its pages, lazily.
 
-        `tp.paginate(tp.get_conversation, post_id, limit=500)` calls the getter with `after=`
-        set to each next cursor and, if it takes one, `limit=` set to the page size. The
-        arguments are checked now, before the first page is fetched.
+        `tp.paginate(tp.get_conversation, post_id, limit=500)` calls the getter for the first
+        page. A page with a `paging.next` link on the configured Threads host is followed
+        through this client (same session, token header, retries); otherwise the getter is
+        called again with `after=` set to the page's cursor. A getter that takes `limit=`
+        gets the page size (so does a followed link). Iteration ends at an empty page, at a
+        page with links but no `next`, after `limit` items, or before a cursor would be asked
+        for twice. The arguments are checked now, before the first page is fetched.
         """
         takes_limit = "limit" in inspect.signature(getter).parameters
 
@@ -586,7 +591,10 @@ class ReadingMethods:
                 extra["limit"] = size
             return getter(*args, **kwargs, **extra)
 
-        iterator = reading.paginate(fetch, limit, page_size=page_size)
+        def follow(url: str, size: int) -> Result | None:
+            return self._follow_link(url, size if takes_limit else None)
+
+        iterator = reading.paginate(fetch, limit, page_size=page_size, follow_link=follow)
         self._check_arguments(getter, args, kwargs, takes_limit)
         return iterator
 
@@ -599,6 +607,21 @@ class ReadingMethods:
             lambda: self._graph.request(
                 request.method, request.path, data=request.params, idempotent=True
             )
+        )
+
+    def _follow_link(self, url: str, limit: int | None) -> Result | None:
+        """GET a `paging.next` URL through this client, or None (page by cursor) when it is
+        not on the configured Threads host: the token goes nowhere else."""
+        request = reading.link_request(url, self._graph.endpoint.base_url, limit)
+        if request is None:
+            self._log.warning(
+                "Not following paging.next to %s: not the configured Threads host; paging "
+                "by cursor instead",
+                _origin(url),
+            )
+            return None
+        return self._graph_call(
+            lambda: self._graph.request("GET", request.path, params=request.params, versioned=False)
         )
 
     def _insights(self, request: GraphRequest) -> Result:
@@ -617,3 +640,15 @@ class ReadingMethods:
         if limit:
             extra["limit"] = 1
         inspect.signature(getter).bind(*args, **kwargs, **extra)
+
+
+def _origin(url: str) -> str:
+    """`host[:port]` of a URL for a log line (never its user info, path or query)."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return "an unreadable URL"
+    if not host:
+        return "a URL without a host"
+    return f"{host}:{port}" if port else host

@@ -164,13 +164,22 @@ def user_insights_requests(
 
 
 def merge_bodies(bodies: Sequence[Mapping[str, Any]], names: Sequence[str]) -> dict[str, Any]:
-    """One insights answer from several, metrics in the order they were asked for."""
+    """One insights answer from several, metrics in the order they were asked for.
+
+    The `paging` of the first answer that has one is kept: Meta's `previous`/`next` windows
+    (the same range just before and just after) belong to the dated request, since the
+    current values take no range.
+    """
     if len(bodies) == 1:
         return dict(bodies[0])
     data = [item for body in bodies for item in body.get("data") or []]
     order = {name: i for i, name in enumerate(names)}
     data.sort(key=lambda item: order.get(str(item.get("name")), len(order)))
-    return {"data": data}
+    merged: dict[str, Any] = {"data": data}
+    paging = next((body["paging"] for body in bodies if body.get("paging")), None)
+    if paging is not None:
+        merged["paging"] = paging
+    return merged
 
 
 # -- flattening --------------------------------------------------------------------------------

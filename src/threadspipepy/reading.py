@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, TypeAlias
-from urllib.parse import quote, urlencode
+from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit
 
 from ._transport import path_of
 from .errors import ValidationError, error_from_envelope
@@ -596,6 +596,8 @@ def _intent(base: str, params: Mapping[str, str]) -> str:
 
 # -- pagination --------------------------------------------------------------------------------
 PageFetcher: TypeAlias = Callable[[str | None, int], Mapping[str, Any]]
+# Follows a `paging.next` URL for a page of `size`; None when it will not (another host).
+LinkFollower: TypeAlias = Callable[[str, int], "Mapping[str, Any] | None"]
 
 
 def paginate(
@@ -603,28 +605,40 @@ def paginate(
     limit: int | None = None,
     *,
     page_size: int = MAX_PAGE_SIZE,
+    follow_link: LinkFollower | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield the items of every page, lazily: `fetch_page(after, size)` returns one page.
 
-    Pages look like `{'data': [...], 'paging': {'cursors': {'after': ...}}}`. The first call
-    gets `after=None`. `size` is `page_size` (Meta's largest, 100, by default), or fewer when
-    `limit` items are nearly reached. Iteration stops after `limit` items, at a page without
-    data or without an `after` cursor, and at a cursor already seen (a server that repeats
-    itself cannot make this loop forever). A page that is an error result (`'error' in page`)
-    raises its typed exception.
+    Pages look like `{'data': [...], 'paging': {'cursors': {'before': ..., 'after': ...},
+    'next': URL, 'previous': URL}}`, with or without the links: Meta's reference documents
+    only the cursors, its sample app follows `next`. The first call gets `after=None`; `size`
+    is `page_size` (Meta's largest, 100, by default), or fewer when `limit` items are nearly
+    reached. After each page:
+
+    - a page with `paging.next` is followed by `follow_link(next, size)` when given (falling
+      back to the `after` cursor when it returns None);
+    - a page with links but no `next` is the last one (its `after` cursor is not asked for);
+    - a page without links is followed by its `after` cursor (the last page keeps one, so the
+      end is the empty page after it).
+
+    Iteration stops after `limit` items, at a page without data, and before asking for a
+    cursor already asked for (a server that repeats itself cannot make this loop forever).
+    A page that is an error result (`'error' in page`) raises its typed exception.
     """
     cap = item_limit(limit)
     size = min(page_limit(page_size, "page_size") or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
-    return _pages(fetch_page, cap, size)
+    return _pages(fetch_page, follow_link, cap, size)
 
 
-def _pages(fetch_page: PageFetcher, cap: int | None, size: int) -> Iterator[dict[str, Any]]:
+def _pages(
+    fetch_page: PageFetcher, follow_link: LinkFollower | None, cap: int | None, size: int
+) -> Iterator[dict[str, Any]]:
+    if cap == 0:
+        return
     yielded = 0
-    after: str | None = None
-    seen: set[str] = set()
-    while cap is None or yielded < cap:
-        want = size if cap is None else min(size, cap - yielded)
-        page = fetch_page(after, want)
+    asked: set[str] = set()
+    page: Mapping[str, Any] | None = fetch_page(None, size if cap is None else min(size, cap))
+    while page is not None:
         raise_if_error(page)
         items = page.get("data")
         if not isinstance(items, list) or not items:
@@ -634,10 +648,55 @@ def _pages(fetch_page: PageFetcher, cap: int | None, size: int) -> Iterator[dict
             yielded += 1
             if cap is not None and yielded >= cap:
                 return
-        after = next_cursor(page)
-        if after is None or after in seen:
+        step = next_page(page)
+        if step is None:
             return
-        seen.add(after)
+        want = size if cap is None else min(size, cap - yielded)
+        page = _fetch_next(step, fetch_page, follow_link, want, asked)
+
+
+@dataclass(frozen=True)
+class NextPage:
+    """Where the page after one is: its `paging.next` link and its `after` cursor."""
+
+    link: str | None
+    cursor: str | None
+
+
+def next_page(page: Mapping[str, Any]) -> NextPage | None:
+    """The way to the next page, or None when this page is the last one it can tell of."""
+    paging = page.get("paging")
+    if not isinstance(paging, Mapping):
+        return None
+    link = _nonempty(paging.get("next"))
+    if link is None and _nonempty(paging.get("previous")) is not None:
+        return None  # links, and none of them is `next`: the end
+    cursor = next_cursor(page)
+    if link is None and cursor is None:
+        return None
+    return NextPage(link, cursor)
+
+
+def _fetch_next(
+    step: NextPage,
+    fetch_page: PageFetcher,
+    follow_link: LinkFollower | None,
+    size: int,
+    asked: set[str],
+) -> Mapping[str, Any] | None:
+    """The next page by its link, else by its cursor; None rather than ask for one twice."""
+    if step.link is not None and follow_link is not None:
+        key = link_cursor(step.link) or step.link
+        if key in asked:
+            return None
+        fetched = follow_link(step.link, size)
+        if fetched is not None:
+            asked.add(key)
+            return fetched
+    if step.cursor is None or step.cursor in asked:
+        return None
+    asked.add(step.cursor)
+    return fetch_page(step.cursor, size)
 
 
 def next_cursor(page: Mapping[str, Any]) -> str | None:
@@ -647,7 +706,50 @@ def next_cursor(page: Mapping[str, Any]) -> str | None:
         return None
     found = paging.get("cursors")
     cursor = found.get("after") if isinstance(found, Mapping) else paging.get("after")
-    return cursor if isinstance(cursor, str) and cursor else None
+    return _nonempty(cursor)
+
+
+def link_cursor(url: str) -> str | None:
+    """The `after` cursor a `paging.next` URL carries, if any."""
+    return _nonempty(dict(parse_qsl(urlsplit(url).query)).get("after"))
+
+
+def link_request(url: str, base_url: str, limit: int | None = None) -> GraphRequest | None:
+    """The GET a `paging.next` URL stands for, as a path under the configured `base_url`
+    (version included, so send it unversioned) and its parameters; `limit`, when given,
+    replaces the page size the link asks for.
+
+    None when the URL is anywhere else: another scheme, host or port, credentials in the URL,
+    or a path outside the base URL's. The access token must never travel to a host the user
+    did not configure, so such a link is not followed (page by the cursor instead). An
+    `access_token` in the link is dropped: the client sends its own, in a header.
+    """
+    try:
+        link, base = urlsplit(url.strip()), urlsplit(base_url)
+        same_origin = (
+            link.scheme.lower() == base.scheme.lower()
+            and link.hostname is not None
+            and link.hostname == base.hostname
+            and _port(link) == _port(base)
+        )
+    except ValueError:  # a malformed port
+        return None
+    prefix = base.path.rstrip("/") + "/"
+    if not same_origin or link.username is not None or not link.path.startswith(prefix):
+        return None
+    params: dict[str, Any] = dict(parse_qsl(link.query, keep_blank_values=True))
+    params.pop("access_token", None)
+    if limit is not None:
+        params["limit"] = limit
+    return GraphRequest("GET", link.path[len(prefix) :], params)
+
+
+def _port(parts: SplitResult) -> int | None:
+    return parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+
+
+def _nonempty(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def raise_if_error(page: Mapping[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -138,6 +139,30 @@ def test_all_metrics_with_dates_asks_for_current_values_separately(
     assert len(result["views"]) == 7
     assert result["followers_count"] == 300
     assert result["follower_demographics"] == DEMOGRAPHICS["age"]
+
+
+def test_daily_values_end_at_pacific_midnight_with_windows_either_side(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe
+) -> None:
+    sandbox.seed_user_insights(
+        views={"2024-11-02": 4, "2024-11-03": 5, "2024-11-04": 6}, followers_count=300
+    )
+    result = tp.get_user_insights(
+        since_date="2024-11-02", until_date="2024-11-05", metrics=["views", "followers_count"]
+    )
+    # 3 November 2024 falls back to winter time: the days before end at 07:00 UTC, after at 08:00.
+    assert result["views"] == [
+        ("2024-11-03T07:00:00+0000", 4),
+        ("2024-11-04T08:00:00+0000", 5),
+        ("2024-11-05T08:00:00+0000", 6),
+    ]
+    assert result["followers_count"] == 300
+    windows = {name: parse_qs(urlsplit(url).query) for name, url in result["paging"].items()}
+    assert windows["previous"]["until"] == ["1730505600"]  # the range asked for, then
+    assert windows["next"]["since"] == ["1730764800"]  # the windows just before and after
+    assert windows["next"]["metric"] == ["views"]  # the dated request's windows
+    timed, _ = insight_requests(sandbox)
+    assert (timed.query["since"], timed.query["until"]) == ("1730505600", "1730764800")
 
 
 def test_user_insights_for_a_user_id(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> None:

@@ -6,7 +6,11 @@ walk every page lazily with the largest page size and stop at `limit=`.
 
 from __future__ import annotations
 
+import json
+import logging
 import math
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,6 +18,9 @@ import pytest
 from threadspipepy import NotFoundError, Result, ThreadsAPIError, ThreadsPipe, ValidationError
 from threadspipepy import reading as r
 from threadspipepy.testing import RecordedRequest, ThreadsSandbox
+
+from ..fixtures import load
+from .conftest import FakeTime
 
 MAY_1_2024 = 1714521600
 
@@ -387,6 +394,154 @@ def test_iterating_1000_posts_takes_ten_requests(sandbox: ThreadsSandbox, tp: Th
     assert len(pages) == len(sandbox.requests) == math.ceil(1000 / 100)
     assert {page.query["limit"] for page in pages} == {"100"}
     assert "after" not in pages[0].query and all("after" in p.query for p in pages[1:])
+
+
+def test_iteration_follows_next_links_through_the_client(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe
+) -> None:
+    seeded = sandbox.seed_posts(250, spacing=60)
+    got = ids(list(tp.iter_posts(since_date="2024-05-01", fields="id,text")))
+    assert got == ids(seeded)[::-1]
+    pages = sandbox.requests_to("GET", "/v1.0/me/threads")
+    assert len(pages) == 3  # the third page has no `next`: no fourth request
+    for page in pages:  # the same client: Bearer header, never a token in the URL
+        assert page.headers["Authorization"] == f"Bearer {sandbox.access_token}"
+        assert "access_token" not in page.query
+        assert (page.query["fields"], page.query["since"]) == ("id,text", str(MAY_1_2024))
+    first = tp.get_posts(since_date="2024-05-01", limit=100, fields="id,text")
+    next_query = dict(parse_qs(urlsplit(first["paging"]["next"]).query))
+    assert {k: [v] for k, v in pages[1].query.items()} == next_query  # exactly the link
+
+
+def test_iteration_without_links_pages_by_cursor_until_an_empty_page(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe
+) -> None:
+    sandbox.paging_links = False
+    seeded = sandbox.seed_posts(1000, spacing=60)
+    got = ids(list(tp.iter_posts(fields="id")))
+    assert got == ids(seeded)[::-1]
+    pages = sandbox.requests_to("GET", "/v1.0/me/threads")
+    # Meta's last page keeps its `after` cursor: without links only the empty page ends it.
+    assert len(pages) == 11
+    assert "after" not in pages[0].query
+    assert len({p.query["after"] for p in pages[1:]}) == 10  # never the same cursor twice
+    assert {p.query["limit"] for p in pages} == {"100"}
+
+
+def test_a_followed_link_is_retried_like_any_get(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe, fake_time: FakeTime
+) -> None:
+    sandbox.seed_posts(150, spacing=60)
+    iterator = tp.iter_posts()
+    assert len([next(iterator) for _ in range(100)]) == 100
+    sandbox.fail("GET", "/v1.0/me/threads", status=503, times=1)
+    sandbox.drop("GET", "/v1.0/me/threads", times=1)
+    assert len(list(iterator)) == 50
+    pages = sandbox.requests_to("GET", "/v1.0/me/threads")
+    assert [p.status for p in pages] == [200, 503, 0, 200]  # 0: the dropped connection
+    assert len(fake_time.sleeps) == 2  # backoffs, on the client's injectable sleep
+    assert pages[1].query == pages[2].query == pages[3].query  # the same link each time
+
+
+def test_without_links_a_repeated_cursor_quirk_still_ends_at_the_empty_page(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe
+) -> None:
+    sandbox.paging_links = False
+    sandbox.repeat_last_cursor = True
+    sandbox.seed_posts(150, spacing=60)
+    got = ids(list(tp.iter_posts()))
+    assert len(got) == len(set(got)) == 150
+    pages = sandbox.requests_to("GET", "/v1.0/me/threads")
+    assert len(pages) == 3  # 100, 50, then the empty page (which repeats the cursor)
+    assert pages[2].query["after"] != pages[1].query["after"]
+
+
+def test_a_followed_link_never_shows_the_token_in_logs(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe, caplog: pytest.LogCaptureFixture
+) -> None:
+    sandbox.seed_posts(150, spacing=60)
+    with caplog.at_level(logging.DEBUG):
+        assert len(list(tp.iter_posts())) == 150
+    assert len(sandbox.requests_to("GET", "/v1.0/me/threads")) == 2
+    assert caplog.records
+    assert sandbox.access_token not in caplog.text
+
+
+class ForeignLinkServer:
+    """A local Graph stand-in whose first page's `paging.next` points at another host (a
+    second sandbox): the client must page by cursor on the configured host instead."""
+
+    def __init__(self, foreign: str) -> None:
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                outer.requests.append((self.headers.get("Authorization", ""), query))
+                body = outer.page(query.get("after"), foreign)
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def page(after: str | None, foreign: str) -> dict[str, object]:
+        if after is None:
+            body = load("threads_page_1")
+            cursor = body["paging"]["cursors"]["after"]
+            body["paging"]["next"] = f"{foreign}/v1.0/me/threads?limit=100&after={cursor}"
+            return body
+        chain = {
+            load("threads_page_1")["paging"]["cursors"]["after"]: "threads_page_without_links",
+            load("threads_page_without_links")["paging"]["cursors"]["after"]: "empty_page",
+        }
+        return load(chain[after])
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def test_next_links_to_another_host_are_not_followed(
+    sandbox: ThreadsSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    with ThreadsSandbox() as foreign:
+        foreign_url = foreign.url
+        local = ForeignLinkServer(foreign_url)
+        try:
+            tp = sandbox.client(threads_base_url=local.url)
+            with caplog.at_level(logging.WARNING, logger="threadspipepy"):
+                got = ids(list(tp.iter_posts(fields="id,text,timestamp")))
+            tp.close()
+        finally:
+            local.close()
+        assert foreign.requests == []  # the token never went to the other host
+    assert got == [
+        *ids(load("threads_page_1")["data"]),
+        *ids(load("threads_page_without_links")["data"]),
+    ]
+    cursors = [query.get("after") for _, query in local.requests]
+    assert cursors == [
+        None,
+        load("threads_page_1")["paging"]["cursors"]["after"],
+        load("threads_page_without_links")["paging"]["cursors"]["after"],
+    ]
+    assert {auth for auth, _ in local.requests} == {f"Bearer {sandbox.access_token}"}
+    port = urlsplit(foreign_url).port
+    assert f"Not following paging.next to 127.0.0.1:{port}" in caplog.text
 
 
 def test_iter_posts_stops_at_limit(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> None:

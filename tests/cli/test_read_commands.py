@@ -72,10 +72,11 @@ def test_posts_table(run: Run, sb: ThreadsSandbox, posts: list[dict[str, Any]]) 
     lines = proc.stdout.splitlines()
     column = lines[0].index("text")
     assert all(line[column - 2 : column] == "  " and line[column] != " " for line in lines)
-    # One page of Meta's default size.
-    (sent,) = params(sb, "/v1.0/*/threads")
+    # One page of Meta's default size. A page without paging links keeps its `after` cursor
+    # (as Meta's last pages do), so the iterator asks once more and stops at the empty page.
+    sent, beyond = params(sb, "/v1.0/*/threads")
     assert sent["limit"] == "25"
-    assert "after" not in sent
+    assert "after" not in sent and beyond["after"]
     assert proc.stderr == ""
 
 
@@ -123,7 +124,7 @@ def test_posts_since_and_until(run: Run, sb: ThreadsSandbox, posts: list[dict[st
     proc = run("--json", "posts", "--since", "2024-07-02", "--until", "2024-07-04")
     assert proc.returncode == 0, proc.stderr
     assert [i["text"] for i in json_lines(proc.stdout)] == ["Seeded post 3", "Seeded post 2"]
-    (sent,) = params(sb, "/v1.0/*/threads")
+    sent, _ = params(sb, "/v1.0/*/threads")  # the page, then the empty page after it
     assert (sent["since"], sent["until"]) == ("1719878400", "1720051200")
 
 
@@ -220,14 +221,14 @@ def test_replies_top_level_and_all_levels(
     assert [row[0] for row in rows[1:]] == [replies[0]["id"], replies[2]["id"]]
     assert rows[1][3] == "@reply_author"
     assert rows[1][4] == "Reply 1"
-    (sent,) = params(sb, f"/v1.0/{root}/replies")
+    sent, _ = params(sb, f"/v1.0/{root}/replies")  # the page, then the empty page after it
     assert sent["reverse"] == "false"
 
     lines = run("replies", root, "--all-levels").stdout.splitlines()
     column = lines[0].index("text")
     texts = [line[column:] for line in lines[1:]]
     assert texts == ["Reply 1", "  Reply 1.1", "Reply 2", "  Reply 2.1"]  # nesting indented
-    assert len(params(sb, f"/v1.0/{root}/conversation")) == 1
+    assert len(params(sb, f"/v1.0/{root}/conversation")) == 2
 
     newest = json_lines(run("--json", "replies", root, "--all-levels", "--newest-first").stdout)
     assert [r["text"] for r in newest] == ["Reply 2.1", "Reply 2", "Reply 1.1", "Reply 1"]
@@ -272,10 +273,10 @@ def test_insights_user_time_series_and_totals(run: Run, sb: ThreadsSandbox) -> N
     assert proc.returncode == 0, proc.stderr
     rows = table(proc.stdout)
     assert rows[0] == ["metric", "end time / key", "value"]
-    # Meta stamps each day with its end: the day of 1 July ends 2024-07-02 00:00 UTC.
+    # Meta stamps each day with its end, Pacific midnight: 1 July ends 2024-07-02 07:00 UTC.
     assert [row for row in rows if row[0] == "views"] == [
-        ["views", "2024-07-02 00:00", "10"],
-        ["views", "2024-07-03 00:00", "20"],
+        ["views", "2024-07-02 07:00", "10"],
+        ["views", "2024-07-03 07:00", "20"],
     ]
     assert rows[-1] == ["likes", "42"]
     (sent,) = params(sb, "/v1.0/*/threads_insights")

@@ -302,9 +302,31 @@ def test_ghost_post_restrictions(graph: Graph) -> None:
         "is_carousel_item",
     ],
 )
-@pytest.mark.parametrize("value", ["yes", "1", "0", "True", "", "on"])
+@pytest.mark.parametrize("value", ["yes", "", "on", "2", "t", "truee", " true"])
 def test_booleans_must_be_true_or_false(graph: Graph, name: str, value: str) -> None:
     assert name in rejected(graph, **TEXT, **{name: value})
+
+
+@pytest.mark.parametrize(
+    ("value", "meaning"),
+    [
+        *[(spelling, True) for spelling in ("true", "True", "TRUE", "1")],
+        *[(spelling, False) for spelling in ("false", "False", "FALSE", "0")],
+    ],
+)
+def test_booleans_are_read_as_graph_reads_them(
+    graph: Graph, sb: ThreadsSandbox, value: str, meaning: bool
+) -> None:
+    # Graph takes true/false in any case and 1/0: another client's is_carousel_item=True and
+    # hide=True calls must not fail here when they work against Meta.
+    item = graph.create(**IMAGE, is_carousel_item=value)
+    assert sb.container(item)["is_carousel_item"] is meaning
+    spoiler = graph.create(**IMAGE, is_spoiler_media=value)
+    sb.advance(5)  # past the image's processing
+    post = graph.publish(spoiler).json()["id"]
+    assert graph.get(post, fields="is_spoiler_media").json()["is_spoiler_media"] is meaning
+    auto = graph.create(**TEXT, auto_publish_text=value)
+    assert (graph.status(auto)["status"] == "PUBLISHED") is meaning
 
 
 def test_boolean_false_is_accepted_everywhere(graph: Graph) -> None:

@@ -140,7 +140,10 @@ def test_list_threads_newest_first_with_cursors(graph: Graph, sb: ThreadsSandbox
     assert [p["id"] for p in back["data"]] == [ids[4], ids[3]]
     last = graph.get("me/threads", limit=2, after=second["paging"]["cursors"]["after"]).json()
     assert [p["id"] for p in last["data"]] == [ids[0]]
-    assert "after" not in last["paging"]["cursors"]  # the end of the list
+    # The end of the list: no `next` link, yet both cursors stay, as on Meta's last pages.
+    assert "next" not in last["paging"] and set(last["paging"]["cursors"]) == {"before", "after"}
+    beyond = graph.get("me/threads", limit=2, after=last["paging"]["cursors"]["after"]).json()
+    assert beyond == {"data": []}
     end = graph.get("me/threads", after=last["paging"]["cursors"]["before"]).json()
     assert end == {"data": []}
     assert len(graph.get("me/threads").json()["data"]) == 5

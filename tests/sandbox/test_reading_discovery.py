@@ -66,7 +66,7 @@ def test_keyword_search_pages(graph: Graph, sb: ThreadsSandbox) -> None:
         "keyword_search", q="paged", search_type="RECENT", after=first["paging"]["cursors"]["after"]
     ).json()
     assert len(rest["data"]) == 10
-    assert "after" not in rest["paging"]["cursors"]
+    assert "next" not in rest["paging"] and "after" in rest["paging"]["cursors"]  # the end
     assert not set(ids(first)) & set(ids(rest))
 
 

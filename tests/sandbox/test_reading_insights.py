@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
 from threadspipepy.testing import ThreadsSandbox
 
-from .conftest import Graph, graph_error
+from .conftest import TIMEOUT, Graph, graph_error
 
 BREAKDOWN_KEYS = {
     "country": {"US", "GB", "IN", "BR", "DE", "JP", "MX", "CA"},
@@ -75,22 +77,98 @@ def test_media_insights_rules(graph: Graph, sb: ThreadsSandbox) -> None:
         sb.seed_insights(post["id"], clicks=3)
 
 
+def views_of(graph: Graph, **params: Any) -> list[tuple[str, int]]:
+    (views,) = graph.get("me/threads_insights", metric="views", **params).json()["data"]
+    return [(v["end_time"], v["value"]) for v in views["values"]]
+
+
 def test_user_views_time_series(graph: Graph, sb: ThreadsSandbox) -> None:
-    sb.seed_user_insights(views=[5, 6, 7, 8, 9, 10])  # ends today
-    today = datetime.now(timezone.utc).date()
-    since = datetime.combine(today - timedelta(days=3), datetime.min.time(), timezone.utc)
+    sb.seed_user_insights(views={"2024-07-10": 5, "2024-07-11": 6, "2024-07-12": 7})
+    # Pacific midnights (PDT: 07:00 UTC) to Pacific midnights: one value per Pacific day, each
+    # stamped with the end of its day.
     body = graph.get(
-        "me/threads_insights", metric="views", since=int(since.timestamp()), until="now"
+        "me/threads_insights",
+        metric="views",
+        since="2024-07-10T07:00:00+0000",
+        until="2024-07-13T07:00:00+0000",
     ).json()
     (views,) = body["data"]
     assert views["period"] == "day"
     assert views["id"] == f"{sb.user_id}/insights/views/day"
-    assert [v["value"] for v in views["values"]] == [7, 8, 9, 10]
-    ends = [v["end_time"] for v in views["values"]]
-    assert ends[-1] == f"{today + timedelta(days=1)}T00:00:00+0000"
-    assert ends[0] == f"{today - timedelta(days=2)}T00:00:00+0000"
-    default = graph.get("me/threads_insights", metric="views").json()["data"][0]["values"]
-    assert [v["value"] for v in default] == [9, 10]  # yesterday and today
+    assert [(v["end_time"], v["value"]) for v in views["values"]] == [
+        ("2024-07-11T07:00:00+0000", 5),
+        ("2024-07-12T07:00:00+0000", 6),
+        ("2024-07-13T07:00:00+0000", 7),
+    ]
+    # UTC midnights: the Pacific days that begin inside the range, so the same three days.
+    assert views_of(graph, since="2024-07-10", until="2024-07-13") == [
+        ("2024-07-11T07:00:00+0000", 5),
+        ("2024-07-12T07:00:00+0000", 6),
+        ("2024-07-13T07:00:00+0000", 7),
+    ]
+    # A range inside one day: that day.
+    assert views_of(graph, since="2024-07-11T09:00:00Z", until="2024-07-11T10:00:00Z") == [
+        ("2024-07-12T07:00:00+0000", 6)
+    ]
+
+
+def test_daily_stamps_follow_daylight_saving(graph: Graph, sb: ThreadsSandbox) -> None:
+    sb.seed_user_insights(views={"2024-12-01": 1, "2025-03-09": 2, "2025-11-02": 3})
+    winter = views_of(graph, since="2024-12-01T08:00:00Z", until="2024-12-02T08:00:00Z")
+    assert winter == [("2024-12-02T08:00:00+0000", 1)]  # PST: Pacific midnight is 08:00 UTC
+    # 9 March 2025 springs forward: the day before ends at 08:00 UTC, the day itself (23 hours)
+    # at 07:00 UTC.
+    spring = views_of(graph, since="2025-03-08T08:00:00Z", until="2025-03-11T07:00:00Z")
+    assert spring == [
+        ("2025-03-09T08:00:00+0000", 0),
+        ("2025-03-10T07:00:00+0000", 2),
+        ("2025-03-11T07:00:00+0000", 0),
+    ]
+    # 2 November 2025 falls back: the day (25 hours) starts at 07:00 UTC and ends at 08:00 UTC.
+    autumn = views_of(graph, since="2025-11-02T07:00:00Z", until="2025-11-04T08:00:00Z")
+    assert autumn == [("2025-11-03T08:00:00+0000", 3), ("2025-11-04T08:00:00+0000", 0)]
+
+
+def test_default_range_is_yesterday_and_today_in_pacific_time(
+    graph: Graph, sb: ThreadsSandbox
+) -> None:
+    sb.seed_user_insights(views=[5, 6, 7, 8, 9, 10])  # ends today (a Pacific day)
+    default = views_of(graph)
+    assert [value for _, value in default] == [9, 10]  # yesterday and today
+    now = datetime.now(timezone.utc)
+    ends = [datetime.strptime(end, "%Y-%m-%dT%H:%M:%S%z") for end, _ in default]
+    assert all(end.strftime("%M:%S") == "00:00" and end.hour in (7, 8) for end in ends)
+    assert ends[0] <= now < ends[1] <= now + timedelta(hours=25)  # today ends next
+
+
+def test_user_insights_paging_windows(graph: Graph, sb: ThreadsSandbox) -> None:
+    since, until = 1720594800, 1720854000  # 2024-07-10 and 2024-07-13, Pacific midnights
+    body = graph.get("me/threads_insights", metric="views,likes", since=since, until=until)
+    paging = body.json()["paging"]
+    assert set(paging) == {"previous", "next"}
+    for name, window in (("previous", (since - 259200, since)), ("next", (until, until + 259200))):
+        link = urlsplit(paging[name])
+        assert f"{link.scheme}://{link.netloc}{link.path}" == f"{sb.url}/v1.0/me/threads_insights"
+        assert parse_qs(link.query) == {
+            "metric": ["views,likes"],
+            "since": [str(window[0])],
+            "until": [str(window[1])],
+        }
+    earlier = requests.get(paging["previous"], headers=graph.headers, timeout=TIMEOUT).json()
+    (views,) = [item for item in earlier["data"] if item["name"] == "views"]
+    assert views["values"][-1]["end_time"] == "2024-07-10T07:00:00+0000"
+    # Clamped to what Meta accepts: nothing before 1712991600, nothing after now.
+    first = graph.get("me/threads_insights", metric="likes", since=1712991600, until=1713250800)
+    assert "previous" not in first.json()["paging"]
+    recent = graph.get("me/threads_insights", metric="likes").json()["paging"]
+    assert set(recent) == {"previous"}  # the default range ends now
+    now = int(datetime.now(timezone.utc).timestamp())
+    near = graph.get("me/threads_insights", metric="likes", since=now - 86400, until=now - 60)
+    assert int(parse_qs(urlsplit(near.json()["paging"]["next"]).query)["until"][0]) <= now + 5
+    # Current values take no since/until: no windows either side.
+    assert "paging" not in graph.get("me/threads_insights", metric="followers_count").json()
+    sb.paging_links = False
+    assert "paging" not in graph.get("me/threads_insights", metric="likes").json()
 
 
 def test_user_total_values_and_link_clicks(graph: Graph, sb: ThreadsSandbox) -> None:

@@ -5,29 +5,41 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
 from threadspipepy.testing import ThreadsSandbox
 
-from .conftest import Graph, graph_error
+from .conftest import TIMEOUT, Graph, graph_error
 
 
 def walk(graph: Graph, path: str, **params: Any) -> tuple[list[str], int]:
-    """Every id of a list, following `after` until a page has none; (ids, page requests)."""
-    ids: list[str] = []
-    after: str | None = None
-    requests_made = 0
-    while True:
-        query = dict(params)
-        if after:
-            query["after"] = after
-        body = graph.get(path, **query).json()
+    """Every id of a list, paged as Meta's sample app pages: follow `paging.next` until a page
+    has none; (ids, page requests)."""
+    body = graph.get(path, **params).json()
+    ids, requests_made = [item["id"] for item in body["data"]], 1
+    while "next" in body.get("paging", {}):
+        body = requests.get(body["paging"]["next"], headers=graph.headers, timeout=TIMEOUT).json()
         requests_made += 1
         ids += [item["id"] for item in body["data"]]
-        after = body.get("paging", {}).get("cursors", {}).get("after")
-        if not after:
+    return ids, requests_made
+
+
+def walk_cursors(graph: Graph, path: str, **params: Any) -> tuple[list[str], int]:
+    """Every id of a list, paged by hand from `paging.cursors.after` (the reference's way)
+    until a page is empty; (ids, page requests)."""
+    ids: list[str] = []
+    query = dict(params)
+    requests_made = 0
+    while True:
+        body = graph.get(path, **query).json()
+        requests_made += 1
+        if not body["data"]:
             return ids, requests_made
+        ids += [item["id"] for item in body["data"]]
+        query["after"] = body["paging"]["cursors"]["after"]
 
 
 def test_thousand_posts_take_ten_pages_of_100(graph: Graph, sb: ThreadsSandbox) -> None:
@@ -37,6 +49,9 @@ def test_thousand_posts_take_ten_pages_of_100(graph: Graph, sb: ThreadsSandbox) 
     assert len(ids) == 1000
     assert set(ids) == {p["id"] for p in seeded}
     assert ids == [p["id"] for p in reversed(seeded)]  # newest first
+    by_cursor, pages = walk_cursors(graph, "me/threads", limit=100)
+    assert by_cursor == ids
+    assert pages == 11  # the last page keeps its `after`: only the empty page ends the walk
 
 
 def test_page_shape_default_limit_and_clamp(graph: Graph, sb: ThreadsSandbox) -> None:
@@ -44,7 +59,7 @@ def test_page_shape_default_limit_and_clamp(graph: Graph, sb: ThreadsSandbox) ->
     first = graph.get("me/threads").json()
     assert len(first["data"]) == 25
     assert set(first) == {"data", "paging"}
-    assert set(first["paging"]) == {"cursors"}  # no next/previous links
+    assert set(first["paging"]) == {"cursors", "next"}  # nothing before the first page
     assert set(first["paging"]["cursors"]) == {"before", "after"}
     assert first["data"][0] == {"id": first["data"][0]["id"]}  # default field: id
     assert len(graph.get("me/threads", limit=500).json()["data"]) == 100  # clamped
@@ -66,7 +81,76 @@ def test_cursors_are_stable_positions(graph: Graph, sb: ThreadsSandbox) -> None:
     fresh = sb.seed_posts(1, start=datetime.now(timezone.utc) - timedelta(seconds=1))
     assert graph.get("me/threads", before=newest).json()["data"] == [{"id": fresh[0]["id"]}]
     last = graph.get("me/threads", limit=100).json()
-    assert "after" not in last["paging"]["cursors"]  # the end of the list
+    # The end of the list: no `next`, yet both cursors stay, as on Meta's last pages.
+    assert "next" not in last["paging"]
+    assert set(last["paging"]["cursors"]) == {"before", "after"}
+    beyond = graph.get("me/threads", after=last["paging"]["cursors"]["after"]).json()
+    assert beyond == {"data": []}
+
+
+def test_next_and_previous_links(graph: Graph, sb: ThreadsSandbox) -> None:
+    seeded = sb.seed_posts(5, spacing=60)
+    first = graph.get("me/threads", fields="id,text", limit=2, since="2024-05-01").json()
+    paging = first["paging"]
+    assert "previous" not in paging  # nothing newer than the first page
+    link = urlsplit(paging["next"])
+    assert f"{link.scheme}://{link.netloc}" == sb.url  # absolute, on the sandbox's host
+    assert link.path == "/v1.0/me/threads"
+    query = parse_qs(link.query)
+    assert query == {
+        "fields": ["id,text"],
+        "limit": ["2"],
+        "since": ["2024-05-01"],
+        "after": [paging["cursors"]["after"]],
+    }
+    middle = requests.get(paging["next"], headers=graph.headers, timeout=TIMEOUT).json()
+    assert [p["id"] for p in middle["data"]] == [seeded[2]["id"], seeded[1]["id"]]
+    assert set(middle["data"][0]) == {"id", "text"}  # the link repeats the fields
+    assert set(middle["paging"]) == {"cursors", "next", "previous"}
+    previous = parse_qs(urlsplit(middle["paging"]["previous"]).query)
+    assert previous["before"] == [middle["paging"]["cursors"]["before"]]
+    assert "after" not in previous
+    back = requests.get(middle["paging"]["previous"], headers=graph.headers, timeout=TIMEOUT)
+    assert back.json()["data"] == first["data"]
+    last = requests.get(middle["paging"]["next"], headers=graph.headers, timeout=TIMEOUT).json()
+    assert [p["id"] for p in last["data"]] == [seeded[0]["id"]]
+    assert set(last["paging"]) == {"cursors", "previous"}
+
+
+def test_links_never_carry_the_access_token(graph: Graph, sb: ThreadsSandbox) -> None:
+    sb.seed_posts(3)
+    answer = requests.get(
+        f"{sb.url}/v1.0/me/threads",
+        params={"access_token": sb.access_token, "limit": 1},
+        timeout=TIMEOUT,
+    ).json()
+    assert sb.access_token not in answer["paging"]["next"]
+    assert "access_token" not in parse_qs(urlsplit(answer["paging"]["next"]).query)
+
+
+def test_single_page_has_no_links(graph: Graph, sb: ThreadsSandbox) -> None:
+    sb.seed_posts(3)
+    body = graph.get("me/threads").json()
+    assert set(body["paging"]) == {"cursors"}
+    assert set(body["paging"]["cursors"]) == {"before", "after"}
+
+
+@pytest.mark.parametrize("switch", ["constructor", "property"])
+def test_paging_links_can_be_left_out(switch: str) -> None:
+    with ThreadsSandbox(paging_links=switch == "property") as sb:
+        if switch == "property":
+            assert sb.paging_links is True
+            sb.paging_links = False
+        assert sb.paging_links is False
+        graph = Graph(sb, sb.access_token)
+        seeded = sb.seed_posts(250)
+        first = graph.get("me/threads", limit=100).json()
+        assert set(first["paging"]) == {"cursors"}  # the shape Meta's reference documents
+        ids, pages = walk_cursors(graph, "me/threads", limit=100)
+        assert ids == [p["id"] for p in reversed(seeded)]
+        assert pages == 4
+        sb.paging_links = True
+        assert "next" in graph.get("me/threads", limit=100).json()["paging"]
 
 
 def test_cursor_misuse_is_rejected(graph: Graph, sb: ThreadsSandbox) -> None:

@@ -44,7 +44,7 @@ def test_conversation_is_every_level_flattened(graph: Graph, sb: ThreadsSandbox)
     after = newest["paging"]["cursors"]["after"]
     rest = graph.get(f"{post['id']}/conversation", fields="text", limit=10, after=after).json()
     assert texts(rest) == ["Reply 2", "Reply 1.1.1", "Reply 1.1", "Reply 1"]
-    assert "after" not in rest["paging"]["cursors"]
+    assert "next" not in rest["paging"] and "after" in rest["paging"]["cursors"]  # the end
 
 
 def test_hide_and_unhide_a_top_level_reply(graph: Graph, sb: ThreadsSandbox) -> None:
@@ -72,7 +72,7 @@ def test_hide_rules(graph: Graph, sb: ThreadsSandbox) -> None:
     assert "top-level" in only_top["message"]
     assert graph_error(graph.post(f"{post['id']}/manage_reply", hide="true"))["code"] == 100
     assert graph_error(graph.post(f"{top['id']}/manage_reply"))["code"] == 100  # hide required
-    assert graph_error(graph.post(f"{top['id']}/manage_reply", hide="1"))["code"] == 100
+    assert graph_error(graph.post(f"{top['id']}/manage_reply", hide="yes"))["code"] == 100
     get = graph_error(graph.get(f"{top['id']}/manage_reply"))
     assert (get["code"], get["error_subcode"]) == (100, 33)
     (theirs,) = sb.seed_posts(1, username="other_author")
@@ -156,3 +156,29 @@ def test_author_fields_follow_the_authors_profile(graph: Graph, sb: ThreadsSandb
     assert famous["is_verified"] is True
     assert famous["permalink"].startswith("https://www.threads.com/@celebrity/post/")
     assert quiet == {"is_verified": False, "text": "Reply 1"}  # private: no username/permalink
+
+
+def test_moderation_booleans_read_as_graph_reads_them(graph: Graph, sb: ThreadsSandbox) -> None:
+    # Graph takes true/false in any case and 1/0 (another client sends hide=True).
+    (post,) = sb.seed_posts(1)
+    sb.seed_replies(post["id"], 2)
+    assert texts(graph.get(f"{post['id']}/replies", fields="text", reverse="0").json()) == [
+        "Reply 1",
+        "Reply 2",
+    ]
+    assert texts(graph.get(f"{post['id']}/replies", fields="text", reverse="TRUE").json()) == [
+        "Reply 2",
+        "Reply 1",
+    ]
+    top = graph.get(f"{post['id']}/replies", reverse="False").json()["data"][0]["id"]
+    for value, status in (("True", "HIDDEN"), ("0", "UNHUSHED"), ("1", "HIDDEN")):
+        assert graph.post(f"{top}/manage_reply", hide=value).json() == {"success": True}
+        assert graph.get(top, fields="hide_status").json()["hide_status"] == status
+    (moderated,) = sb.seed_posts(1, enable_reply_approvals=True)
+    waiting, later = sb.seed_replies(moderated["id"], 2, username="fan")
+    assert graph.post(f"{waiting['id']}/manage_pending_reply", approve="FALSE").status_code == 200
+    assert graph.post(f"{later['id']}/manage_pending_reply", approve="1").status_code == 200
+    ignored = graph.get(f"{moderated['id']}/pending_replies", approval_status="ignored").json()
+    assert [r["id"] for r in ignored["data"]] == [waiting["id"]]
+    visible = graph.get(f"{moderated['id']}/replies").json()["data"]
+    assert [r["id"] for r in visible] == [later["id"]]

@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 
 from threadspipepy import NotFoundError, ValidationError, results
 from threadspipepy.errors import error_from_envelope
-from threadspipepy.reading import MAX_PAGE_SIZE, next_cursor, paginate
+from threadspipepy.reading import (
+    MAX_PAGE_SIZE,
+    NextPage,
+    link_cursor,
+    link_request,
+    next_cursor,
+    next_page,
+    paginate,
+)
 
 
 class FakeServer:
@@ -178,3 +186,166 @@ def test_each_item_once_in_order(total: int, page_size: int, limit: int | None) 
     assert ids == [str(i) for i in range(expected)]
     size = min(page_size, MAX_PAGE_SIZE)
     assert len(server.calls) <= max(1, math.ceil(expected / size))
+
+
+# -- pages with paging.next / paging.previous links ----------------------------------------------
+class LinkedServer:
+    """`total` items in pages with Meta's links: `next` while items follow, `previous` while
+    items precede, both cursors on every page (the last included)."""
+
+    def __init__(self, total: int, base: str = "https://graph.threads.net") -> None:
+        self.items = [{"id": str(i)} for i in range(total)]
+        self.base = base
+        self.calls: list[tuple[str, str | None, int]] = []
+
+    def page(self, after: str | None, size: int) -> dict[str, Any]:
+        start = 0 if after is None else int(after) + 1
+        page = self.items[start : start + size]
+        if not page:
+            return {"data": []}
+        paging: dict[str, Any] = {"cursors": {"before": page[0]["id"], "after": page[-1]["id"]}}
+        url = f"{self.base}/v1.0/me/threads?fields=id&limit={size}"
+        if start + size < len(self.items):
+            paging["next"] = f"{url}&after={page[-1]['id']}"
+        if start > 0:
+            paging["previous"] = f"{url}&before={page[0]['id']}"
+        return {"data": page, "paging": paging}
+
+    def fetch(self, after: str | None, size: int) -> dict[str, Any]:
+        self.calls.append(("cursor", after, size))
+        return self.page(after, size)
+
+    def follow(self, url: str, size: int) -> dict[str, Any] | None:
+        request = link_request(url, "https://graph.threads.net", size)
+        if request is None:
+            return None
+        self.calls.append(("link", str(request.params["after"]), size))
+        return self.page(str(request.params["after"]), size)
+
+
+def test_follows_next_links_and_stops_where_none_is_next() -> None:
+    server = LinkedServer(1000)
+    ids = [item["id"] for item in paginate(server.fetch, follow_link=server.follow)]
+    assert ids == [str(i) for i in range(1000)]
+    # 10 pages: the 10th has `previous` but no `next`, so its `after` is not asked for.
+    assert len(server.calls) == 10
+    assert server.calls[0] == ("cursor", None, 100)
+    assert {kind for kind, _, _ in server.calls[1:]} == {"link"}
+
+
+def test_without_a_follower_the_cursor_is_used_and_links_still_end_the_walk() -> None:
+    server = LinkedServer(250)
+    assert len(list(paginate(server.fetch))) == 250
+    assert [after for _, after, _ in server.calls] == [None, "99", "199"]
+
+
+def test_a_link_to_another_host_falls_back_to_the_cursor() -> None:
+    server = LinkedServer(250, base="https://graph.threads.example")
+    assert len(list(paginate(server.fetch, follow_link=server.follow))) == 250
+    assert [kind for kind, _, _ in server.calls] == ["cursor"] * 3
+
+
+@pytest.mark.parametrize(
+    "paging",
+    [
+        {"cursors": {"before": "b", "after": "a"}, "previous": "https://graph.threads.net/x"},
+        {"cursors": {"after": "a"}, "previous": "https://graph.threads.net/x", "next": ""},
+    ],
+)
+def test_links_without_next_end_the_walk_despite_an_after_cursor(paging: dict[str, Any]) -> None:
+    calls: list[str | None] = []
+
+    def once(after: str | None, size: int) -> dict[str, Any]:
+        calls.append(after)
+        return {"data": [{"id": "1"}], "paging": paging}
+
+    assert list(paginate(once)) == [{"id": "1"}]
+    assert calls == [None]
+    assert next_page({"data": [{"id": "1"}], "paging": paging}) is None
+
+
+def test_next_link_with_an_already_asked_cursor_is_not_followed() -> None:
+    fetched: list[str | None] = []
+    followed: list[str] = []
+
+    def fetch(after: str | None, size: int) -> dict[str, Any]:
+        fetched.append(after)
+        return {
+            "data": [{"id": "x"}],
+            "paging": {"cursors": {"after": "A"}, "next": "https://graph.threads.net/p?after=A"},
+        }
+
+    def follow(url: str, size: int) -> dict[str, Any]:
+        followed.append(url)
+        return fetch("A", size)
+
+    assert len(list(paginate(fetch, follow_link=follow))) == 2
+    assert followed == ["https://graph.threads.net/p?after=A"]  # once, then it repeats
+    assert fetched == [None, "A"]
+
+
+def test_a_refused_link_then_a_repeated_cursor_stops() -> None:
+    calls: list[str | None] = []
+
+    def fetch(after: str | None, size: int) -> dict[str, Any]:
+        calls.append(after)
+        return {
+            "data": [{"id": "x"}],
+            "paging": {"cursors": {"after": "A"}, "next": "https://elsewhere.example/p?after=A"},
+        }
+
+    assert len(list(paginate(fetch, follow_link=lambda url, size: None))) == 2
+    assert calls == [None, "A"]
+
+
+def test_next_page_reads_links_and_cursors() -> None:
+    link = "https://graph.threads.net/v1.0/me/threads?after=A"
+    assert next_page({"paging": {"cursors": {"after": "A"}, "next": link}}) == NextPage(link, "A")
+    assert next_page({"paging": {"cursors": {"after": "A"}}}) == NextPage(None, "A")
+    assert next_page({"paging": {"next": link}}) == NextPage(link, None)
+    assert next_page({"paging": {"cursors": {"before": "B"}}}) is None
+    assert next_page({"data": []}) is None
+
+
+BASE = "https://graph.threads.net"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://graph.threads.com/v1.0/me/threads?after=A",  # another host
+        "http://graph.threads.net/v1.0/me/threads?after=A",  # another scheme
+        "https://graph.threads.net:8443/v1.0/me/threads?after=A",  # another port
+        "https://graph.threads.net@evil.example/v1.0/me/threads?after=A",  # user info trick
+        "https://user:pw@graph.threads.net/v1.0/me/threads?after=A",  # credentials in the URL
+        "https://evil.example/v1.0/me/threads?host=graph.threads.net",
+        "https://graph.threads.net:port/v1.0/me",  # unreadable port
+        "/v1.0/me/threads?after=A",  # relative: no host at all
+        "",
+    ],
+)
+def test_link_request_refuses_anything_but_the_configured_host(url: str) -> None:
+    assert link_request(url, BASE) is None
+
+
+def test_link_request_under_a_base_path() -> None:
+    base = "https://proxy.example/threads/"
+    request = link_request("https://proxy.example/threads/v1.0/me/threads?after=A", base)
+    assert request is not None and request.path == "v1.0/me/threads"
+    assert link_request("https://proxy.example/other/v1.0/me/threads?after=A", base) is None
+    assert link_request("https://proxy.example/threadsX/v1.0/me?after=A", base) is None
+
+
+def test_link_request_keeps_parameters_drops_the_token_and_sets_the_limit() -> None:
+    url = (
+        "https://GRAPH.threads.net:443/v1.0/me/threads?fields=id%2Ctext&limit=100"
+        "&access_token=SECRET&after=QVFI%3D"
+    )
+    request = link_request(url, BASE, limit=7)
+    assert request is not None
+    assert request.path == "v1.0/me/threads"
+    assert request.params == {"fields": "id,text", "limit": 7, "after": "QVFI="}
+    unchanged = link_request(url, BASE)
+    assert unchanged is not None and unchanged.params["limit"] == "100"
+    assert link_cursor(url) == "QVFI="
+    assert link_cursor(f"{BASE}/v1.0/me/threads?before=B") is None

@@ -3,7 +3,7 @@ profile posts, location search and location nodes, oEmbed.
 
 Sandbox choices where Meta is silent (each marked in the code):
 
-- keyword_search pages with `paging.cursors` like the other lists (Meta's examples show no
+- keyword_search pages like the other lists, cursors and links (Meta's examples show no
   paging; threads-go sends before/after anyway). It searches every public post in the sandbox
   (no carousel items, reposts, ghost posts, replies awaiting approval or private profiles).
   KEYWORD matches when every word of `q` occurs in the text (case-insensitive); TAG matches the
@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._errors import GraphError, invalid_param
+from ._errors import GraphError, invalid_param, no_such_object
 from ._paging import (
     MIN_LIST_SINCE,
     nonexisting,
@@ -289,12 +289,7 @@ def oembed(
 ) -> Any:
     method = "GET" if req.method == "HEAD" else req.method
     if method != "GET":
-        raise GraphError(
-            f"Unsupported {method.lower()} request. Object with ID 'oembed' does not exist",
-            code=100,
-            subcode=33,
-            type_="GraphMethodException",
-        )
+        raise no_such_object("oembed", method)
     header = req.headers.get("Authorization") or ""
     token = header.partition(" ")[2].strip() if header else params.get("access_token", "")
     tokenless = not token

@@ -71,14 +71,20 @@ def invalid_token() -> GraphError:
     )
 
 
+# The error type Meta's Threads API gives an unknown object (Graph's own is GraphMethodException);
+# the code, subcode and message are Graph's.
+UNKNOWN_OBJECT_TYPE = "THApiException"
+
+
 def no_such_object(object_id: str, method: str) -> GraphError:
+    """Code 100, subcode 33: no such object, no permission to it, or not this method."""
     verb = method.lower()
     return GraphError(
         f"Unsupported {verb} request. Object with ID '{object_id}' does not exist, cannot be "
         "loaded due to missing permissions, or does not support this operation",
         code=100,
         subcode=33,
-        type_="GraphMethodException",
+        type_=UNKNOWN_OBJECT_TYPE,
     )
 
 

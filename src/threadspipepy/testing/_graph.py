@@ -74,6 +74,7 @@ class GraphApp:
                 raise unknown_path("/" + segments[0])
             segments = segments[1:]
         params = req.params()
+        self.reading.request_url = self.state.base_url + req.raw_path
         if segments == ["oembed"]:  # the one endpoint that needs no token
             return self.reading.oembed(req, params, self._authenticate)
         acct = self._authenticate(req, params)

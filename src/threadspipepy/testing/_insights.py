@@ -5,8 +5,9 @@ The three response shapes:
 - lifetime values (media): `{"name", "period": "lifetime", "values": [{"value": n}], "title",
   "description", "id": "<media-id>/insights/<name>/lifetime"}`;
 - time series (user `views`): `{"name": "views", "period": "day", "values": [{"value": n,
-  "end_time": "2026-12-02T00:00:00+0000"}, ...], ...}`, one value per UTC day of the range,
-  `end_time` being the end of that day (the next midnight, UTC);
+  "end_time": "2026-12-02T08:00:00+0000"}, ...], ...}`, one value per Pacific day
+  (America/Los_Angeles, daylight saving included), each stamped with the end of the day it
+  covers: Pacific midnight, `T07:00:00+0000` in summer and `T08:00:00+0000` in winter;
 - total value (user likes, replies, reposts, quotes, followers_count):
   `{"name", "period": "day", "total_value": {"value": n}, ...}`; link totals (`clicks`):
   `{"name": "clicks", "period": "day", "link_total_values": [{"value": n, "link_url": u}], ...}`.
@@ -21,16 +22,26 @@ Rules: `metric` is required and every name must be known (code 100); `followers_
 client-side); `follower_demographics` needs exactly one `breakdown` of country, city, age or
 gender and at least 100 followers (code 100, THREADS_API__FEATURE_NOT_AVAILABLE); a `breakdown`
 without `follower_demographics` is code 100. `since`/`until` are at or after 1712991600,
-`since < until`, `until <= now`; without them the range is yesterday 00:00 UTC until now.
+`since < until`, `until <= now`; without them the range is yesterday (Pacific midnight) until
+now. The days of a range are the Pacific days that begin inside it (a `since` at UTC midnight
+does not add the Pacific day already under way), or the day containing `since` when none begins
+inside it (a sandbox choice: Meta does not say which days a range covers).
+
+User insights carry `paging.previous` and `paging.next` (with the sandbox's paging links on):
+the request's URL with the window of the same length just before and just after the one
+answered, each clamped to what Meta accepts (not before 1712991600, not after now) and left
+out when there is nothing that side. Answers with `followers_count` or
+`follower_demographics`, which take no `since`/`until`, have no paging.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from ._errors import invalid_param, permission_denied
-from ._paging import MIN_INSIGHTS_SINCE, time_range
+from ._pacific import day_end, day_start, pacific_date
+from ._paging import MIN_INSIGHTS_SINCE, LinkBase, time_range
 from ._readstore import BREAKDOWNS, MEDIA_METRICS
 from ._state import REPOST, AccountState, Post
 from ._text import iso_timestamp
@@ -124,7 +135,8 @@ def user_insights(app: ReadingApp, user: AccountState, params: dict[str, str]) -
             f"{MIN_DEMOGRAPHIC_FOLLOWERS} followers",
             user_msg="THREADS_API__FEATURE_NOT_AVAILABLE",
         )
-    start = since if since is not None else _midnight(now.date() - timedelta(days=1))
+    today = pacific_date(now.timestamp())
+    start = since if since is not None else day_start(today - timedelta(days=1))
     end = until if until is not None else int(now.timestamp())
     days = _days(start, end)
     uid = user.user_id
@@ -159,7 +171,24 @@ def user_insights(app: ReadingApp, user: AccountState, params: dict[str, str]) -
         item["description"] = USER_TEXT[name]
         item["id"] = f"{uid}/insights/{name}/day"
         data.append(item)
-    return {"data": data}
+    body: dict[str, Any] = {"data": data}
+    links = app.link_base(params)
+    if links is not None and not static:
+        paging = _windows(links, start, end, int(now.timestamp()))
+        if paging:
+            body["paging"] = paging
+    return body
+
+
+def _windows(links: LinkBase, start: int, end: int, now: int) -> dict[str, str]:
+    """`previous`/`next`: the windows as long as [start, end) either side of it."""
+    span = end - start
+    paging: dict[str, str] = {}
+    if start > MIN_INSIGHTS_SINCE:
+        paging["previous"] = links.link(since=max(start - span, MIN_INSIGHTS_SINCE), until=start)
+    if end < now:
+        paging["next"] = links.link(since=end, until=min(end + span, now))
+    return paging
 
 
 def _breakdown(params: dict[str, str], names: list[str]) -> str | None:
@@ -184,16 +213,16 @@ def _breakdown(params: dict[str, str], names: list[str]) -> str | None:
     return parts[0]
 
 
-def _midnight(day: date) -> int:
-    return int(datetime.combine(day, time(), tzinfo=timezone.utc).timestamp())
-
-
 def _days(start: int, end: int) -> list[date]:
-    """The UTC days that overlap [start, end)."""
-    first = datetime.fromtimestamp(start, timezone.utc).date()
-    last = datetime.fromtimestamp(max(start, end - 1), timezone.utc).date()
-    return [first + timedelta(days=k) for k in range((last - first).days + 1)]
+    """The Pacific days that begin in [start, end), or the day containing `start` if none."""
+    first = pacific_date(start)
+    if day_start(first) < start:
+        first += timedelta(days=1)
+    last = pacific_date(max(start, end - 1))
+    days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+    return days or [pacific_date(start)]
 
 
 def _end_time(day: date) -> str:
-    return iso_timestamp(datetime.combine(day + timedelta(days=1), time(), tzinfo=timezone.utc))
+    """Meta's stamp for a day's value: the end of that Pacific day, in UTC."""
+    return iso_timestamp(datetime.fromtimestamp(day_end(day), timezone.utc))

@@ -11,23 +11,28 @@ Written from threads-api.md §4.1 and §5.2:
   and `until <= now` (the sandbox clock);
 - `limit`: default 25, at most 100. A larger value is clamped to 100 (chosen: Meta documents a
   maximum, not an error); zero, negative or non-integer values are code 100;
-- `before`/`after` are opaque cursors that cannot be passed together. A page carries
-  `paging.cursors.before` (its first item: ask `before=` it later for newer items) and
-  `paging.cursors.after` (its last item) only while more items follow, so a missing `after` is
-  the end of the list (Meta documents no `next`/`previous` links and no end marker; this is the
-  sandbox's choice). An empty page has no `paging` at all.
+- `before`/`after` are opaque cursors that cannot be passed together. Every page with items
+  carries `paging.cursors.before` (its first item) and `paging.cursors.after` (its last item),
+  the last page included, as Meta's do. The reference says list responses have no
+  `next`/`previous` links, yet Meta's own sample app follows them and recorded responses carry
+  them, so the sandbox adds them by default: absolute URLs repeating the request's parameters
+  with `limit` and the cursor, `next` only while items follow and `previous` only while items
+  precede (`ThreadsSandbox(paging_links=False)` leaves them out). An empty page is
+  `{"data": []}`, with no `paging` at all.
 """
 
 from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from ._errors import GraphError, invalid_param
+from ._text import graph_bool
 
 T = TypeVar("T")
 
@@ -121,13 +126,11 @@ def parse_limit(params: dict[str, str]) -> int:
 
 
 def parse_flag(params: dict[str, str], name: str, default: bool) -> bool:
-    """A Graph boolean parameter with a default: exactly `true` or `false` when present."""
+    """A Graph boolean parameter with a default when absent or empty (see graph_bool)."""
     raw = params.get(name)
     if raw is None or raw.strip() == "":
         return default
-    if raw in ("true", "false"):
-        return raw == "true"
-    raise invalid_param(f"Param {name} must be a boolean: true or false; got {raw!r}")
+    return graph_bool(name, raw)
 
 
 def required_flag(params: dict[str, str], name: str) -> bool:
@@ -153,12 +156,31 @@ def decode_cursor(name: str, cursor: str) -> str:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a list, with the cursors to hand back."""
+    """One page of a list, with the cursors to hand back and what lies either side of it."""
 
     items: list[Any]
     before: str | None
     after: str | None
+    limit: int = DEFAULT_LIMIT
+    has_previous: bool = False  # items precede this page (newer ones, for a newest-first list)
+    has_next: bool = False  # items follow it
     repeated_after: str | None = None  # the repeat_last_cursor quirk: echo this cursor
+
+
+@dataclass(frozen=True)
+class LinkBase:
+    """What a `paging.next`/`previous` link is built from: the request's absolute URL (no
+    query) and its parameters (the access token never goes into a link)."""
+
+    url: str
+    params: Mapping[str, str]
+
+    def link(self, drop: Iterable[str] = (), **values: str | int) -> str:
+        """The request's URL with its parameters, minus `drop`, plus `values`."""
+        dropped = {"access_token", *drop, *values}
+        query = {k: v for k, v in self.params.items() if k not in dropped}
+        query.update({k: str(v) for k, v in values.items()})
+        return f"{self.url}?{urlencode(query)}"
 
 
 def paginate(
@@ -187,25 +209,36 @@ def paginate(
     page = list(items[start:end])
     if not page:
         if repeat_last_cursor and after and start >= len(keys) and keys:
-            return Page([], None, None, repeated_after=after)
-        return Page([], None, None)
-    more = end < len(keys)
-    after_cursor = encode_cursor(keys[end - 1]) if more or repeat_last_cursor else None
-    return Page(page, encode_cursor(keys[start]), after_cursor)
+            return Page([], None, None, limit, repeated_after=after)
+        return Page([], None, None, limit)
+    return Page(
+        page,
+        encode_cursor(keys[start]),
+        encode_cursor(keys[end - 1]),
+        limit,
+        has_previous=start > 0,
+        has_next=end < len(keys),
+    )
 
 
-def page_body(page: Page, data: list[Any]) -> dict[str, Any]:
-    """`{"data": [...], "paging": {"cursors": {...}}}` for a page (no paging when empty)."""
+def page_body(page: Page, data: list[Any], links: LinkBase | None = None) -> dict[str, Any]:
+    """`{"data": [...], "paging": {"cursors": {...}, "next": ..., "previous": ...}}` for a page
+    (no paging when empty; links only with `links` and only in a direction with items)."""
     body: dict[str, Any] = {"data": data}
     if page.repeated_after is not None:
         cursor = page.repeated_after
         body["paging"] = {"cursors": {"before": cursor, "after": cursor}}
         return body
-    if page.items:
-        cursors = {"before": page.before}
-        if page.after is not None:
-            cursors["after"] = page.after
-        body["paging"] = {"cursors": cursors}
+    if not page.items:
+        return body
+    paging: dict[str, Any] = {"cursors": {"before": page.before, "after": page.after}}
+    if links is not None:
+        cursors = ("before", "after")
+        if page.has_next and page.after is not None:
+            paging["next"] = links.link(cursors, limit=page.limit, after=page.after)
+        if page.has_previous and page.before is not None:
+            paging["previous"] = links.link(cursors, limit=page.limit, before=page.before)
+    body["paging"] = paging
     return body
 
 

@@ -29,6 +29,7 @@ from . import _discovery, _insights
 from ._errors import invalid_param, no_such_object, permission_denied, unknown_path
 from ._paging import (
     MIN_LIST_SINCE,
+    LinkBase,
     nonexisting,
     page_body,
     paginate,
@@ -106,6 +107,9 @@ class ReadingApp:
         self.state = state
         self.graph = graph
         self.store = ReadStore(state)
+        # The absolute URL (no query) of the request being answered: GraphApp sets it before
+        # routing, with the state lock held, so paging links can repeat it.
+        self.request_url: str | None = None
 
     # hooks called by GraphApp ------------------------------------------------------------
     def route(
@@ -219,7 +223,13 @@ class ReadingApp:
             items, lambda p: p.id, params, repeat_last_cursor=self.store.repeat_last_cursor
         )
         data = [self.render(p, fields, viewer, omit=omit) for p in page.items]
-        return page_body(page, data)
+        return page_body(page, data, self.link_base(params))
+
+    def link_base(self, params: dict[str, str]) -> LinkBase | None:
+        """What paging links are built from, or None when the sandbox leaves them out."""
+        if not self.store.paging_links or not self.request_url:
+            return None
+        return LinkBase(self.request_url, dict(params))
 
     def mentions_of(self, user: AccountState) -> list[Post]:
         """Public posts by others whose text tags @username (threads-api.md §4.3)."""

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from ._errors import GraphError
+from ._pacific import pacific_date
 from ._state import POST_MEDIA_TYPES, REPOST, AccountState, Post, SandboxState
 from ._validate import validate_create
 
@@ -181,6 +182,7 @@ class ReadStore:
         self.oembed_log: list[float] = []
         self.recent_keywords: dict[str, dict[str, int]] = {}  # user -> query -> ms timestamp
         self.repeat_last_cursor = False
+        self.paging_links = True  # paging.next/previous on lists and user insights
         self.add_locations(DEFAULT_LOCATIONS)
 
     # clock -------------------------------------------------------------------------------
@@ -504,7 +506,7 @@ class ReadStore:
 
     def seed_user_insights(self, user_id: str, values: Mapping[str, Any]) -> None:
         series = self.user_series.setdefault(user_id, UserSeries())
-        today = self.wall_now().date()
+        today = pacific_date(self.wall_now().timestamp())  # Meta's days are Pacific days
         for metric in DAILY_METRICS:
             value = values.get(metric)
             if value is None:

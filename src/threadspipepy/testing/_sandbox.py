@@ -40,12 +40,21 @@ class ThreadsSandbox(ReadingSeeds):
     """
 
     def __init__(
-        self, processing_delays: Mapping[str, float] | None = None, *, latency: float = 0.0
+        self,
+        processing_delays: Mapping[str, float] | None = None,
+        *,
+        latency: float = 0.0,
+        paging_links: bool = True,
     ) -> None:
+        """`processing_delays`: sandbox-clock seconds a container of each media type stays
+        IN_PROGRESS; `latency`: real seconds before each answer; `paging_links`: whether list
+        pages and user insights carry `paging.next`/`paging.previous` URLs (see the
+        `paging_links` property)."""
         self._state = SandboxState(dict(processing_delays) if processing_delays else None)
         self._faults = FaultRegistry()
         self._dispatcher = Dispatcher(self._state, self._faults)
         self.latency = latency
+        self.paging_links = paging_links
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._url: str | None = None

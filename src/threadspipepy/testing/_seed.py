@@ -223,11 +223,12 @@ class ReadingSeeds:
         """Seed an account's user insights (default account when user_id is None).
 
         `views`, `likes`, `replies`, `reposts`, `quotes`: a list of daily values ending today
-        (UTC), a mapping of date (or "YYYY-MM-DD") to value (days left out are 0), or for
-        the total-value metrics an int returned for any range. `clicks`: (url, count) pairs.
-        `followers_count` is the account's follower count (also used by profile discovery and
-        the 100-follower rule). `demographics`: {"country": {"US": 40, ...}, "city": ...,
-        "age": {"25-34": ...}, "gender": {"F": ..., "M": ..., "U": ...}}.
+        (Meta's days are Pacific days), a mapping of date (or "YYYY-MM-DD") to value (days
+        left out are 0), or for the total-value metrics an int returned for any range.
+        `clicks`: (url, count) pairs. `followers_count` is the account's follower count (also
+        used by profile discovery and the 100-follower rule). `demographics`: {"country":
+        {"US": 40, ...}, "city": ..., "age": {"25-34": ...}, "gender": {"F": ..., "M": ...,
+        "U": ...}}.
         """
         if isinstance(views, int):
             raise ValueError("views is a time series: give daily values, not a total")
@@ -290,9 +291,28 @@ class ReadingSeeds:
                 reads.oembed_log[:] = [now] * oembed_tokenless
 
     @property
+    def paging_links(self) -> bool:
+        """Whether answers carry `paging.next`/`paging.previous` links (default True).
+
+        True: a list page has `next` (an absolute URL with the request's parameters, `limit`
+        and `after=`) while items follow and `previous` (with `before=`) while items precede,
+        as Meta's sample app and recorded responses show; user insights carry the windows
+        before and after the one asked for (`since`/`until`). False: only
+        `paging.cursors`, the shape Meta's reference documents. A client should work with
+        both: run its tests once each way.
+        """
+        with self._state.lock:
+            return self._reads.paging_links
+
+    @paging_links.setter
+    def paging_links(self, value: bool) -> None:
+        with self._state.lock:
+            self._reads.paging_links = bool(value)
+
+    @property
     def repeat_last_cursor(self) -> bool:
-        """A pagination quirk to test clients against (default False). When True, the last
-        page of a list still carries an `after` cursor, and asking for the page after it
+        """A pagination quirk to test clients against (default False). When True, asking for
+        the page after the last one (whose `after` cursor every list keeps, as Meta's do)
         answers `{"data": [], "paging": {"cursors": {"before": C, "after": C}}}` with that same
         cursor C: a client must stop on a cursor that repeats."""
         with self._state.lock:

@@ -85,15 +85,24 @@ def is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def parse_bool(name: str, value: str | None) -> bool:
-    """A Graph boolean parameter: absent is false; otherwise exactly "true" or "false"."""
-    if value is None:
-        return False
-    if value == "true":
+GRAPH_TRUE = ("true", "1")
+GRAPH_FALSE = ("false", "0")
+
+
+def graph_bool(name: str, value: str) -> bool:
+    """A Graph boolean parameter's value: `true`/`false` in any case (`True`, `TRUE`), or
+    `1`/`0`, as Graph accepts them; anything else is code 100 naming the parameter."""
+    lowered = value.lower()
+    if lowered in GRAPH_TRUE:
         return True
-    if value == "false":
+    if lowered in GRAPH_FALSE:
         return False
-    raise invalid_param(f"Param {name} must be a boolean: true or false; got {value!r}")
+    raise invalid_param(f"Param {name} must be a boolean: true or false (or 1 or 0); got {value!r}")
+
+
+def parse_bool(name: str, value: str | None) -> bool:
+    """A Graph boolean creation parameter: absent is false, else as graph_bool reads it."""
+    return False if value is None else graph_bool(name, value)
 
 
 @dataclass(frozen=True)
