@@ -116,10 +116,10 @@ def update_env_values(path: str | os.PathLike[str], values: Mapping[str, str]) -
     pieces: list[str] = []
     replaced: set[str] = set()
     for binding in parse_stream(io.StringIO(body, newline="")):
-        original = binding.original.string
-        if binding.key in values and not binding.error:
-            pieces.append(_assignment(original, binding.key, values[binding.key]))
-            replaced.add(binding.key)
+        original, key = binding.original.string, binding.key
+        if key is not None and key in values and not binding.error:
+            pieces.append(_assignment(original, key, values[key]))
+            replaced.add(key)
         else:
             pieces.append(original)
     out = "".join(pieces)
