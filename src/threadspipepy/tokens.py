@@ -685,10 +685,9 @@ def token_status(
     ) as graph:
         try:
             body = graph.get("debug_token", {"input_token": token})
-        except AuthenticationError as exc:
-            return _from_record(
-                record, after, label, valid=False, note=f"{exc.message} {new_token_howto(label)}"
-            )
+        except AuthenticationError as exc:  # Meta refused the token itself: it is dead
+            note = f"{exc.message} {new_token_howto(label)}"
+            return _from_record(record, after, label, valid=False, note=note, source="debug_token")
         except ThreadsAPIError as exc:
             return _from_record(record, after, label, note=f"debug_token refused: {exc.message}")
     raw = body.get("data")
@@ -725,12 +724,13 @@ def _from_record(
     *,
     valid: bool | None = None,
     note: str | None = None,
+    source: str = "store",
 ) -> TokenStatus:
     if valid is None and record.expired():
         valid = False
     return TokenStatus(
         user_id=record.user_id,
-        source="store",
+        source=source,
         valid=valid,
         issued_at=record.issued_at,
         expires_at=record.expiration,

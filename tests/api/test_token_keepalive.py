@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -642,3 +643,50 @@ def test_a_custom_store_with_a_lock_is_held_around_the_refresh(
     assert events[:2] == ["lock", "load"]
     assert events[-1] == "unlock:True"
     assert events.count("lock") == 1
+
+
+# -- without a client: token_status and refresh_stored_token --------------------------------------
+def test_token_status_from_debug_token_and_from_the_record(sandbox: ThreadsSandbox) -> None:
+    creds = oauth_credentials(sandbox)
+    store = MemoryStore(creds)
+    status = tokens.token_status(store, base_url=sandbox.url)
+    assert (status.source, status.valid, status.user_id) == ("debug_token", True, creds.user_id)
+    assert status.scopes == ("threads_basic", "threads_content_publish")
+    assert status.expires_at is not None and status.issued_at is not None
+    assert abs((status.expires_at - status.issued_at).total_seconds() - 60 * DAY) < 5
+    assert status.refresh_due_at == status.issued_at + timedelta(days=7)
+    assert creds.access_token not in repr(status) + json.dumps(status.to_dict())
+
+    sandbox.set_tester(tester=False)
+    status = tokens.token_status(store, base_url=sandbox.url, refresh_after=timedelta(days=3))
+    assert (status.source, status.valid) == ("store", None)
+    assert status.note is not None and status.note.startswith("debug_token refused")
+    assert status.expires_at == creds.expiration and status.scopes == creds.scopes
+    assert creds.issued_at is not None
+    assert status.refresh_due_at == creds.issued_at + timedelta(days=3)
+    assert creds.access_token not in status.note
+
+    assert creds.issued_at is not None and creds.expiration is not None
+    shift = timedelta(days=61)  # a record that says the token expired a day ago
+    old = replace(creds, issued_at=creds.issued_at - shift, expiration=creds.expiration - shift)
+    assert tokens.token_status(MemoryStore(old), base_url=sandbox.url).valid is False
+
+    with pytest.raises(TokenStoreError, match="holds no token"):
+        tokens.token_status(MemoryStore(), base_url=sandbox.url)
+
+
+def test_refresh_stored_token(sandbox: ThreadsSandbox, tmp_path: Path) -> None:
+    creds = oauth_credentials(sandbox)
+    path = tmp_path / "t.json"
+    JsonFileTokenStore(path).save(creds)
+    sandbox.advance(2 * DAY)
+    saved, refreshed = tokens.refresh_stored_token(
+        path, force=False, base_url=sandbox.url, now=sandbox.wall_time
+    )
+    assert not refreshed and saved == creds and refreshes(sandbox) == 0
+    saved, refreshed = tokens.refresh_stored_token(path, base_url=sandbox.url)
+    assert refreshed and saved == stored(path) and saved.access_token != creds.access_token
+    sandbox.advance(61 * DAY)
+    with pytest.raises(TokenExpiredError, match="threadspipepy auth-url"):
+        tokens.refresh_stored_token(path, base_url=sandbox.url)
+    assert stored(path) == saved
