@@ -124,9 +124,9 @@ def _run(ctx: Context) -> int:
     args = ctx.args
     _refuse_sandbox(args)
     settings = _Settings(args)
+    after = tokens.check_refresh_after(timedelta(days=args.refresh_after))
     store = _store(args)
     _loaded(store, ctx.console)
-    after = tokens.check_refresh_after(timedelta(days=args.refresh_after))
     base_url = settings.get(THREADS_BASE_URL_ENV)
     if args.token_action == "status":
         return _status(ctx.console, store, after, base_url)
