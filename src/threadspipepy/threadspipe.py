@@ -242,6 +242,8 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 enabled = not self._config.disable_logging
                 graph.log = logger_for("transport", enabled=enabled)
                 self._log = logger_for("", enabled=enabled)
+                if self._keeper is not None:
+                    self._keeper.log = logger_for("tokens", enabled=enabled)
         if self._keeper is not None and changes.get("access_token") is not None:
             self._keeper.use(self._config.access_token)  # the store keeps what was given
 

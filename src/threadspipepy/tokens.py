@@ -377,7 +377,7 @@ class TokenKeeper:
         self._graph = graph
         self._now = now
         self._adopt_callback = adopt
-        self._log = log or logger_for("tokens")
+        self.log = log or logger_for("tokens")
         self._credentials = credentials
         self._tokens: list[str] = [credentials.access_token]
         self._guard = threading.Lock()  # this keeper's threads, before the store's own lock
@@ -497,7 +497,7 @@ class TokenKeeper:
             if learn_age and current.issued_at is None and isinstance(exc, auth.OAuthError):
                 # Meta refuses tokens under 24 hours old: this one is young; count from now.
                 self._save(replace(current, issued_at=now))
-                self._log.info(
+                self.log.info(
                     "The access token in %s could not be refreshed yet (%s); its age was "
                     "unknown, so it is taken as issued now",
                     self.label,
@@ -514,7 +514,7 @@ class TokenKeeper:
             self.store.save(fresh)
         except (ThreadsPipeError, OSError) as exc:
             self._unsaved_from = current.access_token
-            self._log.error(
+            self.log.error(
                 "Refreshed the access token but could not save it to %s (%s); this client "
                 "uses the new token and saves it on its next check",
                 self.label,
@@ -523,7 +523,7 @@ class TokenKeeper:
             self._retry_at = now + self.retry_interval
             return True
         expiration = fresh.expiration
-        self._log.info(
+        self.log.info(
             "Refreshed the access token and saved it to %s (valid until %s)",
             self.label,
             f"{expiration:%Y-%m-%d %H:%M} UTC" if expiration else "an unknown date",
@@ -547,7 +547,7 @@ class TokenKeeper:
     def _postpone(self, now: datetime, exc: BaseException) -> None:
         self._retry_at = now + self.retry_interval
         reason = "the store's lock was busy" if isinstance(exc, LockTimeoutError) else str(exc)
-        self._log.warning(
+        self.log.warning(
             "Could not refresh the access token in %s: %s. The current token is still valid "
             "and is used; trying again after %s",
             self.label,

@@ -690,3 +690,24 @@ def test_refresh_stored_token(sandbox: ThreadsSandbox, tmp_path: Path) -> None:
     with pytest.raises(TokenExpiredError, match="threadspipepy auth-url"):
         tokens.refresh_stored_token(path, base_url=sandbox.url)
     assert stored(path) == saved
+
+
+def test_disable_logging_silences_the_keep_alive_too(
+    sandbox: ThreadsSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    creds = oauth_credentials(sandbox)
+    path = tmp_path / "t.json"
+    with (
+        bot(sandbox, path, credentials=creds, disable_logging=True) as tp,
+        caplog.at_level(logging.INFO, "threadspipepy"),
+    ):
+        sandbox.advance(8 * DAY)
+        sandbox.fail("GET", REFRESH)
+        assert tp.get_profile().ok
+        assert "Could not refresh" not in caplog.text
+        tp.update_param(disable_logging=False)
+        sandbox.advance(2 * 3600)
+        sandbox.fail("GET", REFRESH)
+        assert tp.get_profile().ok
+        assert "Could not refresh the access token" in caplog.text
+    assert refreshes(sandbox) == 2 and stored(path) == creds
