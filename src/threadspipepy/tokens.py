@@ -51,7 +51,8 @@ from typing import Any, Protocol, runtime_checkable
 import requests
 
 from . import auth
-from ._credentials import LONG_LIVED_LIFETIME, REFRESH_MIN_AGE, Credentials, _as_utc
+from ._credentials import LONG_LIVED_LIFETIME, REFRESH_MIN_AGE, Credentials, _parse_iso
+from ._credentials import _iso as _credentials_iso
 from ._envfile import _ENV_NAME, EnvFileError, _atomic_write, update_env_values
 from ._filelock import DEFAULT_TIMEOUT, LockTimeoutError, file_lock
 from ._log import Log, logger_for
@@ -155,18 +156,13 @@ def _fingerprint(token: str) -> str:
 
 
 def _iso(moment: datetime | None) -> str:
-    return "" if moment is None else moment.isoformat().replace("+00:00", "Z")
+    return _credentials_iso(moment) or ""
 
 
 def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
     try:
-        return _as_utc(datetime.fromisoformat(text))
-    except ValueError:
+        return _parse_iso(value, "time")
+    except ValidationError:
         return None  # a hand-edited time: unknown, so the keeper refreshes to learn it
 
 
