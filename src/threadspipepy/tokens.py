@@ -442,7 +442,7 @@ class TokenKeeper:
             current = self._sync()
             if not force and not self._due(current, now, ignore_retry=True):
                 return False
-            return self._refresh(current, now, learn_age=not force)
+            return self._refresh(current, now, learn_age=not force, explicit=True)
 
     def use(self, access_token: str) -> None:
         """Make `access_token` the stored token (`update_param(access_token=...)`); its age is
@@ -484,23 +484,14 @@ class TokenKeeper:
             self._credentials = stored  # same token, the store knows more (or other) times
         return stored
 
-    def _refresh(self, current: Credentials, now: datetime, *, learn_age: bool = True) -> bool:
+    def _refresh(
+        self, current: Credentials, now: datetime, *, learn_age: bool = True, explicit: bool = False
+    ) -> bool:
+        """Refresh `current`, adopt and save the new token; False if Meta said "not yet"."""
         try:
             body = auth._refresh(self._graph, current.access_token)
         except ThreadsAPIError as exc:
-            if exc.code in AUTH_CODES or isinstance(exc, TokenExpiredError):
-                raise self._expired_error(exc.message, exc) from None
-            if learn_age and current.issued_at is None and isinstance(exc, auth.OAuthError):
-                # Meta refuses tokens under 24 hours old: this one is young; count from now.
-                self._save(replace(current, issued_at=now))
-                self.log.info(
-                    "The access token in %s could not be refreshed yet (%s); its age was "
-                    "unknown, so it is taken as issued now",
-                    self.label,
-                    exc.message,
-                )
-                return False
-            raise
+            return self._refused(exc, current, now, learn_age=learn_age)
         fresh = Credentials.from_token_response(
             body, user_id=current.user_id, scopes=current.scopes, short_lived=False, now=now
         )
@@ -509,14 +500,16 @@ class TokenKeeper:
         try:
             self.store.save(fresh)
         except (ThreadsPipeError, OSError) as exc:
+            if explicit:
+                raise  # nobody would be left to save it later
             self._unsaved_from = current.access_token
+            self._retry_at = now + self.retry_interval
             self.log.error(
                 "Refreshed the access token but could not save it to %s (%s); this client "
                 "uses the new token and saves it on its next check",
                 self.label,
                 exc,
             )
-            self._retry_at = now + self.retry_interval
             return True
         expiration = fresh.expiration
         self.log.info(
@@ -525,6 +518,24 @@ class TokenKeeper:
             f"{expiration:%Y-%m-%d %H:%M} UTC" if expiration else "an unknown date",
         )
         return True
+
+    def _refused(
+        self, exc: ThreadsAPIError, current: Credentials, now: datetime, *, learn_age: bool
+    ) -> bool:
+        """Meta refused the refresh: a dead token is a TokenExpiredError; a token of unknown
+        age that is merely too young is counted from now (False); anything else is raised."""
+        if exc.code in AUTH_CODES or isinstance(exc, TokenExpiredError):
+            raise self._expired_error(exc.message, exc) from None
+        if not (learn_age and current.issued_at is None and isinstance(exc, auth.OAuthError)):
+            raise exc
+        self._save(replace(current, issued_at=now))
+        self.log.info(
+            "The access token in %s could not be refreshed yet (%s); its age was unknown, so "
+            "it is taken as issued now",
+            self.label,
+            exc.message,
+        )
+        return False
 
     def _save(self, credentials: Credentials) -> None:
         self.store.save(credentials)

@@ -711,3 +711,30 @@ def test_disable_logging_silences_the_keep_alive_too(
         assert tp.get_profile().ok
         assert "Could not refresh the access token" in caplog.text
     assert refreshes(sandbox) == 2 and stored(path) == creds
+
+
+def test_a_busy_lock_postpones_the_refresh(
+    sandbox: ThreadsSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    creds = oauth_credentials(sandbox)
+    store = JsonFileTokenStore(tmp_path / "t.json", lock_timeout=0.2)
+    store.save(creds)
+    with bot(sandbox, store) as tp, caplog.at_level(logging.INFO, "threadspipepy"):
+        sandbox.advance(8 * DAY)
+        with store.lock():  # another writer holds the store for longer than 0.2 s
+            assert tp.get_profile().ok
+        assert refreshes(sandbox) == 0
+        assert bearer(sandbox.requests[-1]) == creds.access_token
+        assert "the store's lock was busy" in caplog.text
+        sandbox.advance(3600)
+        assert tp.get_profile().ok and refreshes(sandbox) == 1
+
+
+def test_an_explicit_refresh_that_cannot_be_saved_raises(sandbox: ThreadsSandbox) -> None:
+    creds = oauth_credentials(sandbox)
+    store = MemoryStore(creds)
+    store.fail_saves = 1
+    sandbox.advance(2 * DAY)
+    with pytest.raises(TokenStoreError, match="read-only"):
+        tokens.refresh_stored_token(store, base_url=sandbox.url)
+    assert store.load() == creds
