@@ -33,6 +33,7 @@ from .errors import (
 )
 from .results import Result
 from .threadspipe import ThreadsPipe
+from .tokens import EnvFileTokenStore, JsonFileTokenStore, TokenStore, TokenStoreError
 
 logging.getLogger("threadspipepy").addHandler(logging.NullHandler())
 
@@ -42,6 +43,8 @@ __all__ = [
     "Credentials",
     "DuplicatePostError",
     "EnvFileError",
+    "EnvFileTokenStore",
+    "JsonFileTokenStore",
     "MediaHostingError",
     "MediaProcessingError",
     "NotFoundError",
@@ -56,6 +59,8 @@ __all__ = [
     "ThreadsPipe",
     "ThreadsPipeError",
     "TokenExpiredError",
+    "TokenStore",
+    "TokenStoreError",
     "ValidationError",
     "__version__",
 ]

@@ -10,6 +10,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import ThreadsPipeError, ValidationError
@@ -82,15 +83,25 @@ def update_env_file(path: str | os.PathLike[str], variable: str, value: str) -> 
     next to the old one, flushed to disk and renamed over it (a symlink is followed and the
     file it points to is updated). Mode: kept for an existing file, 0600 for a new one.
     """
+    return variable in update_env_values(path, {variable: value})
+
+
+def update_env_values(path: str | os.PathLike[str], values: Mapping[str, str]) -> set[str]:
+    """Set several variables of a `.env` file in one atomic write; the names it replaced.
+
+    The same rules as `update_env_file` for each variable (the others appended in the order
+    given), so a reader never sees some of them changed and not the rest.
+    """
     from dotenv.parser import parse_stream  # python-dotenv's own parser, as set_key uses
 
-    if not _ENV_NAME.fullmatch(variable):
-        raise ValidationError(
-            "env_variable must be a variable name such as THREADS_ACCESS_TOKEN.",
-            parameter="env_variable",
-        )
-    if any(ch in value for ch in "\r\n\x00"):
-        raise ValidationError("the value must be a single line.", parameter="value")
+    for variable, value in values.items():
+        if not _ENV_NAME.fullmatch(variable):
+            raise ValidationError(
+                "env_variable must be a variable name such as THREADS_ACCESS_TOKEN.",
+                parameter="env_variable",
+            )
+        if any(ch in value for ch in "\r\n\x00"):
+            raise ValidationError("the value must be a single line.", parameter="value")
     target = Path(os.path.realpath(os.fspath(path)))
     try:
         raw = target.read_bytes() if target.exists() else b""
@@ -103,19 +114,20 @@ def update_env_file(path: str | os.PathLike[str], variable: str, value: str) -> 
     first = body.find("\n")
     newline = "\r\n" if first > 0 and body[first - 1] == "\r" else "\n"
     pieces: list[str] = []
-    replaced = False
+    replaced: set[str] = set()
     for binding in parse_stream(io.StringIO(body, newline="")):
-        original = binding.original.string
-        if binding.key == variable and not binding.error:
-            pieces.append(_assignment(original, variable, value))
-            replaced = True
+        original, key = binding.original.string, binding.key
+        if key is not None and key in values and not binding.error:
+            pieces.append(_assignment(original, key, values[key]))
+            replaced.add(key)
         else:
             pieces.append(original)
     out = "".join(pieces)
-    if not replaced:
-        if out and not out.endswith(("\n", "\r")):
-            out += newline
-        out += _line(variable, value, "", newline)
+    for variable, value in values.items():
+        if variable not in replaced:
+            if out and not out.endswith(("\n", "\r")):
+                out += newline
+            out += _line(variable, value, "", newline)
     data = (bom + out).encode("utf-8", "surrogateescape")
     _atomic_write(target, data, mode, path)
     return replaced

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -22,6 +22,7 @@ from ._log import Log, logger_for
 from ._redaction import Redactor, redact_text
 from ._retry import RetryPolicy, parse_retry_after
 from .errors import (
+    AuthenticationError,
     ServerError,
     ThreadsAPIError,
     ThreadsConnectionError,
@@ -52,6 +53,16 @@ class Endpoint:
         return f"{base}/{path.lstrip('/')}"
 
 
+class TokenHook(Protocol):
+    """What keeps a client's token alive (tokens.TokenKeeper): asked before every
+    authenticated request (it may refresh and swap `access_token`), and handed every
+    authentication error such a request gets (it returns the error to raise instead)."""
+
+    def before_request(self) -> None: ...
+
+    def auth_failed(self, error: AuthenticationError) -> ThreadsAPIError: ...
+
+
 class GraphClient:
     """Sends Graph API requests for one access token over one Session."""
 
@@ -74,6 +85,7 @@ class GraphClient:
         self.sleep = sleep
         self.redactor = redactor or Redactor([access_token])
         self.log = log or logger_for("transport")
+        self.token_hook: TokenHook | None = None  # set by a client with a token store
         self._owns_session = session is None
         self.session = session or new_session()
         install_urllib3_redaction()
@@ -114,6 +126,8 @@ class GraphClient:
         url = self.endpoint.url(path, versioned=versioned)
         headers = {"User-Agent": USER_AGENT}
         if authenticated:
+            if self.token_hook is not None:
+                self.token_hook.before_request()
             headers["Authorization"] = f"Bearer {self.access_token}"
         attempt = 0
         while True:
@@ -127,6 +141,9 @@ class GraphClient:
                 delay = self.retry.delay(attempt)
                 self._log_retry(method, url, str(exc), delay, attempt)
             except ThreadsAPIError as exc:
+                hook = self.token_hook if authenticated else None
+                if hook is not None and isinstance(exc, AuthenticationError):
+                    raise hook.auth_failed(exc) from None
                 if not (safe_to_repeat and is_transient(exc)) or attempt >= self.retry.max_retries:
                     raise
                 if exc.retry_after is not None and exc.retry_after > self.retry.retry_after_cap:

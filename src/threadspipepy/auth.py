@@ -350,8 +350,12 @@ def _standalone_graph(
     timeout: float,
     session: requests.Session | None,
     secrets_: Iterable[str | None],
+    *,
+    access_token: str = "",
+    api_version: str = "",
 ) -> Iterator[GraphClient]:
-    """A GraphClient for OAuth calls made without a ThreadsPipe (closed afterwards)."""
+    """A GraphClient for OAuth calls made without a ThreadsPipe (closed afterwards); with
+    `access_token` and `api_version` ("v1.0") it also makes Graph calls (debug_token)."""
     base = resolve_base_url(base_url, THREADS_BASE_URL_ENV, DEFAULT_THREADS_BASE_URL)
     if not base.startswith(("http://", "https://")):
         raise ValidationError(
@@ -359,8 +363,8 @@ def _standalone_graph(
             parameter="base_url",
         )
     graph = GraphClient(
-        access_token="",
-        endpoint=Endpoint(base, ""),
+        access_token=access_token,
+        endpoint=Endpoint(base, api_version),
         timeout=timeout,
         retry=RetryPolicy(),
         session=session,

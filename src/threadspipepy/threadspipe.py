@@ -10,16 +10,18 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar
 
 import requests
 
-from . import auth, insights, results, splitting, validation
+from . import auth, insights, results, splitting, tokens, validation
 from . import media as media_mod
 from . import quota as quota_mod
 from ._auth_facade import AuthMethods
+from ._credentials import _utcnow
 from ._log import logger_for
 from ._pipe import (
     DRY_RUN_MESSAGE,
@@ -68,6 +70,12 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     """A client for Meta's Threads API, compatible with ThreadsPipe-py 0.4.5.
 
     `with ThreadsPipe(user_id, access_token) as tp: tp.pipe("Hello, Threads")`
+
+    `token_store=` (a `.env` path, a `.json` path of Credentials, or a `tokens.TokenStore`)
+    keeps a long-lived token alive: the client takes its user id and token from the store and,
+    before a request, refreshes a token older than `refresh_after` (a timedelta or seconds,
+    24 hours to under 60 days; default 7 days) once across every client and process sharing
+    the store, saves it there and sends it from then on (see `threadspipepy.tokens`).
     """
 
     # 0.4.5's scope keys and one per permission added since (the table lives in auth.py).
@@ -110,7 +118,15 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         credentials: Credentials | None = None,
         journal: JournalStore | str | os.PathLike[str] | None = None,
         journal_wait: float = 30.0,
+        token_store: tokens.TokenStore | str | os.PathLike[str] | None = None,
+        refresh_after: timedelta | float = tokens.DEFAULT_REFRESH_AFTER,
     ) -> None:
+        store, kept_age = None, tokens.DEFAULT_REFRESH_AFTER
+        if token_store is not None:  # the store's token wins; the arguments only fill it
+            kept_age = tokens.check_refresh_after(refresh_after)
+            store = tokens.as_token_store(token_store)
+            credentials = tokens.stored_credentials(store, user_id, access_token, credentials)
+            user_id, access_token = credentials.user_id, credentials.access_token
         if credentials is not None:
             user_id = user_id or getattr(credentials, "user_id", None)
             access_token = access_token or getattr(credentials, "access_token", None)
@@ -157,9 +173,11 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         # Time is injectable so tests never sleep for real; replace both together.
         self._sleep: Callable[[float], None] = time.sleep
         self._clock: Callable[[], float] = time.monotonic
+        self._now: Callable[[], datetime] = _utcnow  # the token keep-alive's wall clock (UTC)
         self._lock = threading.Lock()
         self._journal_store: JournalStore | None = None
         self._journal_source: Any = None
+        self._keeper: tokens.TokenKeeper | None = None
         self._graph = GraphClient(
             access_token=self._config.access_token,
             endpoint=self._endpoint(),
@@ -171,6 +189,17 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             log=logger_for("transport", enabled=not disable_logging),
         )
         self._log = logger_for("", enabled=not disable_logging)
+        if store is not None and credentials is not None:
+            self._keeper = tokens.TokenKeeper(
+                store,
+                self._graph,
+                credentials,
+                refresh_after=kept_age,
+                now=lambda: self._now(),
+                adopt=self._adopt_token,
+                log=logger_for("tokens", enabled=not disable_logging),
+            )
+            self._graph.token_hook = self._keeper
 
     # -- construction helpers ---------------------------------------------------------------
     @classmethod
@@ -221,6 +250,17 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 enabled = not self._config.disable_logging
                 graph.log = logger_for("transport", enabled=enabled)
                 self._log = logger_for("", enabled=enabled)
+                if self._keeper is not None:
+                    self._keeper.log = logger_for("tokens", enabled=enabled)
+        if self._keeper is not None and changes.get("access_token") is not None:
+            self._keeper.use(self._config.access_token)  # the store keeps what was given
+
+    def _adopt_token(self, token: str) -> None:
+        """The token store gave this client a new token: every later request sends it."""
+        with self._lock:
+            self._config = self._config.updated({"access_token": token})
+            self._graph.access_token = token
+            self._graph.redactor.set_secrets(self._secrets())
 
     def close(self) -> None:
         """Close the HTTP session (unless it was passed in by the caller)."""
@@ -502,4 +542,5 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         return Endpoint(self._config.threads_base_url, self._config.threads_api_version)
 
     def _secrets(self) -> list[str | None]:
-        return [self._config.access_token, self._config.gh_bearer_token]
+        kept = self._keeper.tokens if self._keeper is not None else ()
+        return [self._config.access_token, self._config.gh_bearer_token, *kept]

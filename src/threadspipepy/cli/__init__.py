@@ -4,8 +4,8 @@ Layout, so that new commands slot in without touching the rest:
 
 - `build_parser()` makes the global options and one subparser per entry in `COMMANDS`, which
   is assembled here from the command modules: `_posting` (post, resume, repost, delete,
-  quota), `_reading` (posts, get-post, replies, profile, insights, search) and `_auth`
-  (auth-url, access_token, refresh_token);
+  quota), `_reading` (posts, get-post, replies, profile, insights, search), `_auth`
+  (auth-url, access_token, refresh_token) and `_tokens` (token status, token refresh);
 - a `Command` pairs a subparser's options (`configure`) with a handler (`run`) that gets a
   `Context` (the console, and the client built lazily from `--sandbox` / `--env-file`), both
   in `_context`;
@@ -50,6 +50,7 @@ from ._console import (
 from ._context import Command, Context, add_json_option, open_client
 from ._posting import POSTING_COMMANDS, deliver_chain, plan_lines, quota_table
 from ._reading import READING_COMMANDS, insights_table, object_lines, show_items
+from ._tokens import TOKEN_COMMANDS
 
 __all__ = [
     "COMMANDS",
@@ -81,7 +82,12 @@ __all__ = [
     "use_colour",
 ]
 
-COMMANDS: dict[str, Command] = {**POSTING_COMMANDS, **READING_COMMANDS, **AUTH_COMMANDS}
+COMMANDS: dict[str, Command] = {
+    **POSTING_COMMANDS,
+    **READING_COMMANDS,
+    **AUTH_COMMANDS,
+    **TOKEN_COMMANDS,
+}
 
 
 # -- parser -----------------------------------------------------------------------------------

@@ -82,6 +82,9 @@ class GraphApp:
         if not segments:
             raise unknown_path("/")
         node, edges = segments[0], segments[1:]
+        if segments == ["debug_token"] and self.oauth is not None:
+            self._require("GET" if req.method == "HEAD" else req.method, "GET", node)
+            return 200, self.oauth.debug_token(acct, params)
         if len(edges) > 1:
             raise unknown_path("/" + "/".join(edges[1:]))
         method = "GET" if req.method == "HEAD" else req.method

@@ -14,6 +14,14 @@ Written from threads-api.md §2, not from the client:
   long-lived token that is at least 24 hours old and not expired. Both answer
   `{"access_token", "token_type": "bearer", "expires_in"}`, and errors in the Graph envelope;
 - a refresh issues a new token and invalidates nothing else;
+- `GET /v1.0/debug_token?input_token=...` (threads-api.md §2.7) describes a token of the app
+  (`type`, `application`, `data_access_expires_at`, `expires_at`, `is_valid`, `issued_at`,
+  `scopes`, `user_id`; times in Unix seconds) to a caller whose own token belongs to a Threads
+  tester of the app; every account is a tester unless `set_tester(user_id, False)` says
+  otherwise (an app in Live mode used by someone without the role). An expired or unknown
+  input token is described as `is_valid: false` with an `error` object, as Graph's debug_token
+  does; tokens the sandbox made for its accounts (not through OAuth) never expire
+  (`expires_at: 0`);
 - tokens it issued work on the Graph API (for the scopes granted) until they expire; the
   sandbox clock (`advance`) ages codes and tokens.
 
@@ -36,6 +44,9 @@ CODE_LIFETIME = HOUR
 SHORT_LIVED_LIFETIME = HOUR
 LONG_LIVED_LIFETIME = 60 * DAY
 REFRESH_MIN_AGE = DAY
+# Permissions granted by a (public) profile last 90 days; a refresh extends them (§2.4).
+DATA_ACCESS_LIFETIME = 90 * DAY
+APP_NAME = "Threads Sandbox App"
 
 # threads-api.md §2.8: every permission of the "Access the Threads API" use case.
 THREADS_SCOPES: tuple[str, ...] = (
@@ -90,6 +101,7 @@ class App:
     facebook_app_id: str
     facebook_app_secret: str
     redirect_uris: list[str]
+    name: str = APP_NAME
 
 
 @dataclass
@@ -141,6 +153,8 @@ class OAuthService:
         self.tokens: dict[str, Token] = {}
         # Users who are testers of the app but have not accepted the invite (error 1349245).
         self.pending_testers: set[str] = set()
+        # Users of the app without the Threads Tester role (debug_token refuses their tokens).
+        self.non_testers: set[str] = set()
 
     # the authorization window (the user's browser) ---------------------------------------
     def authorize(
@@ -316,6 +330,61 @@ class OAuthService:
         return Response.json(
             200, {"access_token": value, "token_type": "bearer", "expires_in": expires_in}
         )
+
+    # debug_token (a Graph call, routed here by GraphApp once the caller is authenticated) ----
+    def debug_token(self, caller: AccountState, params: dict[str, str]) -> dict[str, Any]:
+        """`{"data": {...}}` describing `input_token`, for a caller who is a Threads tester."""
+        if caller.user_id in self.non_testers:
+            raise GraphError(  # sandbox wording: Meta documents the rule, not the message
+                "(#10) debug_token needs an access token of a Threads Tester of this app",
+                code=10,
+                status=403,
+            )
+        value = params.get("input_token", "")
+        if not value:
+            raise _graph_error("(#100) The parameter input_token is required", 100)
+        token = self.tokens.get(value)
+        if token is not None:
+            return {"data": self._describe(token)}
+        account = self.state.account_for_token(value)
+        if account is not None:  # a token the sandbox made for an account: it never expires
+            return {
+                "data": {
+                    "type": "USER",
+                    "application": self.app.name,
+                    "data_access_expires_at": 0,
+                    "expires_at": 0,
+                    "is_valid": True,
+                    "scopes": list(THREADS_SCOPES),
+                    "user_id": account.account.user_id,
+                }
+            }
+        return {
+            "data": {
+                "is_valid": False,
+                "scopes": [],
+                "error": {"code": 190, "message": INVALID_TOKEN},
+            }
+        }
+
+    def _describe(self, token: Token) -> dict[str, Any]:
+        def unix(moment: float) -> int:
+            return int(self.state.wall(moment).timestamp())
+
+        data: dict[str, Any] = {
+            "type": "USER",
+            "application": self.app.name,
+            "data_access_expires_at": unix(token.issued_at + DATA_ACCESS_LIFETIME),
+            "expires_at": unix(token.expires_at),
+            "is_valid": self.state.now() < token.expires_at,
+            "issued_at": unix(token.issued_at),
+            "scopes": list(token.scopes),
+            "user_id": token.user_id,
+        }
+        if not data["is_valid"]:
+            expired = self._expired(token)
+            data["error"] = {"code": 190, "message": expired.message, "subcode": 463}
+        return data
 
     # tokens -------------------------------------------------------------------------------
     def _issue(self, user_id: str, scopes: tuple[str, ...], *, long_lived: bool) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mimetypes
 import threading
 from collections.abc import Mapping
+from datetime import datetime
 from fnmatch import fnmatchcase
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -228,6 +229,16 @@ class ThreadsSandbox(ReadingSeeds):
                 "expires_at": token.expires_at,
             }
 
+    def set_tester(self, user_id: str | None = None, tester: bool = True) -> None:
+        """Give or take the Threads Tester role of the app (every account has it at first).
+        debug_token refuses a caller without it, as Meta does for an app in Live mode."""
+        with self._state.lock:
+            uid = self._state.account(user_id).account.user_id
+            if tester:
+                self._dispatcher.oauth.non_testers.discard(uid)
+            else:
+                self._dispatcher.oauth.non_testers.add(uid)
+
     def client(self, **options: Any) -> ThreadsPipe:
         """A ThreadsPipe pointed at this sandbox with the default account; options override."""
         from threadspipepy.threadspipe import ThreadsPipe  # lazy: keeps the sandbox standalone
@@ -285,6 +296,12 @@ class ThreadsSandbox(ReadingSeeds):
     def now(self) -> float:
         """The sandbox clock: time.monotonic() plus everything advance() added."""
         return self._state.now()
+
+    def wall_time(self) -> datetime:
+        """The sandbox clock as a UTC datetime: the real time plus everything advance() added.
+        A client's `_now = sb.wall_time` makes its token keep-alive age with the sandbox."""
+        with self._state.lock:
+            return self._state.wall(self._state.now())
 
     # containers and posts ----------------------------------------------------------------
     @property
