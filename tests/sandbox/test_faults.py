@@ -174,3 +174,27 @@ def test_clear_faults_releases_held_requests(graph: Graph, sb: ThreadsSandbox) -
     sb.clear_faults()
     worker.join(5)
     assert answers == [200]
+
+
+def test_chaos_fails_a_seeded_share_of_requests(graph: Graph, sb: ThreadsSandbox) -> None:
+    def run() -> list[int]:
+        sb.chaos(0.3, seed=7, kinds=["5xx", "429"])
+        statuses = [graph.get("me").status_code for _ in range(200)]
+        sb.chaos(0)
+        return statuses
+
+    first, second = run(), run()
+    assert first == second  # the same seed draws the same faults
+    failed = sum(s != 200 for s in first)
+    assert 40 <= failed <= 80  # about 30 %
+    assert set(first) == {200, 429, 500}
+    assert graph.get("me").status_code == 200  # rate 0 stops it
+
+
+def test_chaos_after_kinds_take_effect(graph: Graph, sb: ThreadsSandbox) -> None:
+    sb.chaos(1.0, seed=1, kinds=["5xx-after"], path="/v1.0/*/threads")
+    assert graph.post("me/threads", media_type="TEXT", text="x").status_code == 500
+    assert len(sb.containers) == 1  # created, answer lost
+    assert sb.chaos_injected == 1
+    with pytest.raises(ValueError, match="kinds"):
+        sb.chaos(0.5, kinds=["meteor"])

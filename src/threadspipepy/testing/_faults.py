@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -99,6 +100,39 @@ class Fault:
         return method_ok and params_ok and fnmatchcase(path, self.path)
 
 
+# What a random ("chaos") fault may be: each a kind and whether the request takes effect.
+CHAOS_KINDS: dict[str, tuple[str, bool, int, bool]] = {
+    # name: (kind, after, HTTP status, html)
+    "5xx": ("fail", False, 500, False),
+    "5xx-after": ("fail", True, 500, False),
+    "html-502": ("fail", False, 502, True),
+    "html-502-after": ("fail", True, 502, True),
+    "429": ("rate_limit", False, 429, False),
+    "drop": ("drop", False, 0, False),
+    "drop-after": ("drop", True, 0, False),
+    "reset": ("reset", False, 0, False),
+    "reset-after": ("reset", True, 0, False),
+}
+
+
+@dataclass
+class Chaos:
+    """Random faults: each request that no rule matched fails with probability `rate`."""
+
+    rate: float
+    rng: random.Random
+    kinds: tuple[str, ...]
+    path: str = "*"
+    injected: int = 0
+
+    def draw(self, method: str, path: str) -> Fault | None:
+        if not fnmatchcase(path, self.path) or self.rng.random() >= self.rate:
+            return None
+        kind, after, status, html = CHAOS_KINDS[self.rng.choice(self.kinds)]
+        self.injected += 1
+        return Fault(kind, method, path, 1, after=after, status=status or 500, html=html)
+
+
 class FaultRegistry:
     """Rules in the order they were added; the first live match is used and counted down."""
 
@@ -106,6 +140,7 @@ class FaultRegistry:
         self._lock = threading.Lock()
         self._rules: list[Fault] = []
         self._holds: list[HeldRequest] = []  # every hold ever added, used up or not
+        self.chaos: Chaos | None = None
 
     def add(self, fault: Fault) -> None:
         if fault.times is not None and fault.times < 1:
@@ -133,6 +168,8 @@ class FaultRegistry:
                 chosen.times -= 1
                 if chosen.times == 0:
                     self._rules.remove(chosen)
+            if chosen is None and self.chaos is not None:
+                chosen = self.chaos.draw(method, path)
             return chosen
 
     def clear(self) -> None:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import mimetypes
+import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from fnmatch import fnmatchcase
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ._faults import Fault, FaultRegistry, HeldRequest
+from ._faults import CHAOS_KINDS, Chaos, Fault, FaultRegistry, HeldRequest
 from ._records import Account, RecordedRequest
 from ._seed import ReadingSeeds
 from ._server import Dispatcher, SandboxHTTPServer
@@ -540,6 +541,33 @@ class ThreadsSandbox(ReadingSeeds):
         fault.skip = skip
         fault.params = dict(params) if params else None
         self._faults.add(fault)
+
+    def chaos(
+        self,
+        rate: float,
+        *,
+        seed: int | None = None,
+        kinds: Sequence[str] | None = None,
+        path: str = "*",
+    ) -> None:
+        """Fail a random share of requests: each request no other fault matched fails with
+        probability `rate` (0 stops it), with a kind drawn from `kinds` (default: all of
+        5xx, 5xx-after, html-502, html-502-after, 429, drop, drop-after, reset, reset-after;
+        "-after" ones take effect first). `seed` makes the draws repeatable; `path` (a glob)
+        limits it to some requests. For soak tests of code that must survive anything."""
+        if not 0 <= rate <= 1:
+            raise ValueError("rate must be between 0 and 1")
+        chosen = tuple(kinds) if kinds is not None else tuple(CHAOS_KINDS)
+        unknown = [k for k in chosen if k not in CHAOS_KINDS]
+        if unknown or not chosen:
+            raise ValueError(f"kinds must be some of {', '.join(CHAOS_KINDS)}")
+        self._faults.chaos = Chaos(rate, random.Random(seed), chosen, path) if rate > 0 else None
+
+    @property
+    def chaos_injected(self) -> int:
+        """How many random faults the current chaos() setting has injected."""
+        chaos = self._faults.chaos
+        return chaos.injected if chaos is not None else 0
 
     @property
     def faults_pending(self) -> int:
