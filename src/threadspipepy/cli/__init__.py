@@ -50,6 +50,7 @@ from ._console import (
 from ._context import Command, Context, add_json_option, open_client
 from ._posting import POSTING_COMMANDS, deliver_chain, plan_lines, quota_table
 from ._reading import READING_COMMANDS, insights_table, object_lines, show_items
+from ._webhooks import WEBHOOK_COMMANDS
 
 __all__ = [
     "COMMANDS",
@@ -81,7 +82,12 @@ __all__ = [
     "use_colour",
 ]
 
-COMMANDS: dict[str, Command] = {**POSTING_COMMANDS, **READING_COMMANDS, **AUTH_COMMANDS}
+COMMANDS: dict[str, Command] = {
+    **POSTING_COMMANDS,
+    **READING_COMMANDS,
+    **AUTH_COMMANDS,
+    **WEBHOOK_COMMANDS,
+}
 
 
 # -- parser -----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ handler that raises makes the answer 500, so Meta delivers the notification agai
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ._dedupe import Deduplicator
@@ -68,12 +68,14 @@ def make_wsgi_app(
     *,
     dedupe: Deduplicator | None = None,
     path: str | None = None,
+    on_outcome: Callable[[Outcome], object] | None = None,
 ) -> WSGIApplication:
     """A WSGI application serving `receiver`.
 
     `handler(event)` is called for every verified event before the 200 answer (keep it quick:
     Meta expects a prompt answer; queue long work). `dedupe` skips redelivered events.
-    `path` restricts the app to one path (404 elsewhere); default: any path.
+    `path` restricts the app to one path (404 elsewhere); default: any path. `on_outcome`
+    sees every answer before it is sent (handshakes, refusals, events), for logs or metrics.
     """
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -89,6 +91,8 @@ def make_wsgi_app(
                 outcome = receiver.handle(method, query, request_headers(environ), body)
             if outcome.events and handler is not None:
                 outcome = _run_handler(outcome, handler, dedupe)
+        if on_outcome is not None:
+            on_outcome(outcome)
         return _respond(outcome, start_response)
 
     return app
