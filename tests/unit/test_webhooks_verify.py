@@ -190,9 +190,27 @@ def test_the_signature_is_checked_before_the_body_is_parsed(receiver: WebhookRec
     assert "not valid UTF-8 JSON" in signed.body
 
 
+class FrameworkHeaders:
+    """Headers the way some frameworks hold them: not a Mapping, but with items() and []."""
+
+    def __init__(self, **values: str) -> None:
+        self._values = {k.replace("_", "-"): v for k, v in values.items()}
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in (k.lower() for k in self._values)
+
+    def __getitem__(self, name: str) -> str:
+        return next(v for k, v in self._values.items() if k.lower() == name.lower())
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._values.items())
+
+
 def test_verify_signature_takes_the_header_value_or_the_headers() -> None:
     verify_signature(BODY, sha256_header(BODY), SECRET)
     verify_signature(BODY, {"x-hub-signature-256": sha256_header(BODY)}, SECRET)
+    headers = FrameworkHeaders(X_Hub_Signature_256=sha256_header(BODY))
+    verify_signature(BODY, headers, SECRET)  # type: ignore[arg-type]
     with pytest.raises(SignatureError) as caught:
         verify_signature(BODY, None, SECRET)
     assert caught.value.status == 403

@@ -76,18 +76,19 @@ def verify_signature(
 ) -> None:
     """Check a notification's `X-Hub-Signature-256` against the raw `body`, before parsing.
 
-    `headers` is the request's headers (any case) or the header's value itself. Raises
-    SignatureError (status 403) when the header is missing, does not start with ``sha256=``,
-    is not a SHA-256 hex digest, or does not match; returns None when it matches.
+    `headers` is the request's headers (any case; a dict or a framework's headers object) or
+    the header's value itself. Raises SignatureError (status 403) when the header is missing,
+    does not start with ``sha256=``, is not a SHA-256 hex digest, or does not match; returns
+    None when it matches.
     """
-    if isinstance(headers, Mapping):
+    if headers is None or isinstance(headers, str):
+        value = headers
+    else:
         value = header(headers, SIGNATURE_HEADER)
         if value is None and header(headers, SHA1_SIGNATURE_HEADER) is not None:
             raise SignatureError(
                 f"only {SHA1_SIGNATURE_HEADER} (SHA-1) was sent: {SIGNATURE_HEADER} is required"
             )
-    else:
-        value = headers
     if not value:
         raise SignatureError(f"{SIGNATURE_HEADER} header missing")
     value = value.strip()
