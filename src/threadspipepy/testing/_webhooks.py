@@ -24,7 +24,8 @@ sandbox (a bot replying through `pipe`) cannot deadlock it.
 Sandbox choices where Meta is silent: `target_id` is the thread's root post for replies and
 the post itself for publish and delete; a user's replies to their own posts are not `replies`
 events (their `publish` events report them); replies and mentions awaiting reply approval send
-nothing; events go to the subscribed `user_ids` (default: the default account).
+nothing (nor does approving them later); events go to the subscribed `user_ids` (default: the
+default account); `seed_profile(posts=N)` sends nothing.
 """
 
 from __future__ import annotations
@@ -50,8 +51,12 @@ if TYPE_CHECKING:  # imported by _state: nothing from the state modules at runti
 
 log = logging.getLogger("threadspipepy.testing")
 
-TOPIC_OF = {"replies": "moderate", "delete": "moderate", "mentions": "interaction"}
-TOPIC_OF["publish"] = "interaction"
+TOPIC_OF = {
+    "replies": "moderate",
+    "delete": "moderate",
+    "mentions": "interaction",
+    "publish": "interaction",
+}
 WEBHOOK_FIELDS = tuple(TOPIC_OF)
 HOUR = 3600.0
 # When each retry is due, in sandbox-clock seconds after the first attempt.

@@ -32,7 +32,7 @@ Kind = Literal["handshake", "events", "refused"]
 class Outcome:
     """What to answer: `status`, `body` (text/plain) and `headers`; with the `events` of a
     verified notification (kind "events"), the challenge (kind "handshake"), or the `reason`
-    of a refusal (kind "refused", status 4xx)."""
+    of a refusal (kind "refused": status 4xx, or 500 from an adapter whose handler failed)."""
 
     kind: Kind
     status: int
