@@ -262,19 +262,21 @@ class WebhookSender:
                 self._queue("publish", post.owner, post.id, self._publish_value(post))
             if store.approval_status(post) is not None:  # awaiting approval: not visible yet
                 return
-            root = store.root_of(post) if post.reply_to_id else None
-            if (
-                root is not None
-                and root.owner != post.owner
-                and root.owner in self._subscribers("replies")
-                and not store.is_private(root.owner)
-            ):
-                self._queue("replies", root.owner, root.id, self._reply_value(post, root))
-            for user_id in self._subscribers("mentions"):
-                username = self._state.accounts[user_id].account.username
-                mentioned = user_id != post.owner and tags(post.text, username)
-                if mentioned and not store.is_private(post.owner):
-                    self._queue("mentions", user_id, user_id, self._mention_value(post))
+            if post.reply_to_id:
+                self._reply_to_subscriber(post, store)
+            if not store.is_private(post.owner):  # Meta sends no mention from a private account
+                for user_id in self._subscribers("mentions"):
+                    username = self._state.accounts[user_id].account.username
+                    if user_id != post.owner and tags(post.text, username):
+                        self._queue("mentions", user_id, user_id, self._mention_value(post))
+
+    def _reply_to_subscriber(self, post: Post, store: ReadStore) -> None:
+        """A `replies` event when the thread's root belongs to a subscribed, public user."""
+        root = store.root_of(post)
+        if root.owner == post.owner or store.is_private(root.owner):
+            return
+        if root.owner in self._subscribers("replies"):
+            self._queue("replies", root.owner, root.id, self._reply_value(post, root))
 
     def post_deleted(self, post: Post) -> None:
         """The owner deleted a post: a delete event."""
