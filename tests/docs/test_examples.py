@@ -45,6 +45,8 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Threads
         monkeypatch.setenv("GITHUB_API_BASE_URL", sb.github_url)
         monkeypatch.setenv("THREADS_USER_ID", sb.user_id)
         monkeypatch.setenv("THREADS_ACCESS_TOKEN", sb.access_token)
+        monkeypatch.setenv("THREADS_APP_SECRET", sb.app_secret)  # the webhook examples
+        monkeypatch.setenv("THREADS_WEBHOOK_VERIFY_TOKEN", "docs-verify-token")
         yield sb
 
 

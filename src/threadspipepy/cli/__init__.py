@@ -51,6 +51,7 @@ from ._context import Command, Context, add_json_option, open_client
 from ._posting import POSTING_COMMANDS, deliver_chain, plan_lines, quota_table
 from ._reading import READING_COMMANDS, insights_table, object_lines, show_items
 from ._tokens import TOKEN_COMMANDS
+from ._webhooks import WEBHOOK_COMMANDS
 
 __all__ = [
     "COMMANDS",
@@ -87,6 +88,7 @@ COMMANDS: dict[str, Command] = {
     **READING_COMMANDS,
     **AUTH_COMMANDS,
     **TOKEN_COMMANDS,
+    **WEBHOOK_COMMANDS,
 }
 
 

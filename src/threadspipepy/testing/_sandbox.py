@@ -17,6 +17,7 @@ from ._records import Account, RecordedRequest
 from ._seed import ReadingSeeds
 from ._server import Dispatcher, SandboxHTTPServer
 from ._state import SandboxState
+from ._webhook_methods import WebhookMethods
 
 STAT_KINDS = (
     "create",
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # the library imports nothing from here at runtime, and vice 
     from threadspipepy.threadspipe import ThreadsPipe
 
 
-class ThreadsSandbox(ReadingSeeds):
+class ThreadsSandbox(ReadingSeeds, WebhookMethods):
     """A local HTTP server that behaves like graph.threads.net, api.github.com and a raw host.
 
     ``with ThreadsSandbox() as sb: tp = sb.client()`` gives a ThreadsPipe wired to it.
@@ -89,6 +90,7 @@ class ThreadsSandbox(ReadingSeeds):
             return
         server.shutdown()
         server.server_close()
+        self._state.webhooks.close()
         if thread is not None:
             thread.join(timeout=5)
 

@@ -66,6 +66,7 @@ class ReadingSeeds:
                 username=username,
                 params=params,
             )
+            self._state.webhooks.posts_created(posts)
             return self._snapshots(posts)
 
     def seed_replies(
@@ -98,6 +99,7 @@ class ReadingSeeds:
                 text=text,
                 spacing=spacing,
             )
+            self._state.webhooks.posts_created(replies)
             return self._snapshots(replies)
 
     def seed_mentions(
@@ -124,6 +126,7 @@ class ReadingSeeds:
                 username=username,
                 params={},
             )
+            self._state.webhooks.posts_created(posts)
             return self._snapshots(posts)
 
     def seed_profile(

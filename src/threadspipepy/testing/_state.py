@@ -21,6 +21,7 @@ from ._errors import GraphError, invalid_param, no_such_object
 from ._records import Account, RecordedRequest
 from ._text import iso_timestamp
 from ._validate import BOOL_PARAMS, CreateSpec, validate_create
+from ._webhooks import WebhookSender
 
 DAY = 86400.0
 DEFAULT_DELAYS: dict[str, float] = {"TEXT": 0.0, "IMAGE": 0.3, "VIDEO": 1.5, "CAROUSEL": 0.2}
@@ -144,6 +145,7 @@ class SandboxState:
         self._ids["media"] = 17900000000000000
         self._seq = 0
         self.log: list[tuple[int, RecordedRequest]] = []
+        self.webhooks = WebhookSender(self)
         default = self.add_account(username="sandbox_user")
         self.default_user_id = default.user_id
 
@@ -482,6 +484,7 @@ class SandboxState:
         self.media[post.id] = post
         self.post_order.append(post.id)
         (acct.reply_log if post.reply_to_id else acct.post_log).append(now)
+        self.webhooks.post_created(post)
         return post
 
     # reposts and deletes -----------------------------------------------------------------
@@ -525,6 +528,7 @@ class SandboxState:
         self._remove(post)
         acct.delete_log.append(self.now())
         self.deleted.append(media_id)
+        self.webhooks.post_deleted(post)
 
     def _remove(self, post: Post) -> None:
         """Drop a post, its carousel children and every repost of it."""
