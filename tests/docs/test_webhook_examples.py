@@ -1,4 +1,4 @@
-"""The Flask, FastAPI and bot examples of docs/13-webhooks.md, driven for real: the two
+"""The Flask, FastAPI and bot examples of docs/14-webhooks.md, driven for real: the two
 framework apps through their test clients, the bot as a WSGI server the sandbox delivers to.
 
 test_examples.py already runs every block; here each one is also checked for what it promises
@@ -19,7 +19,7 @@ import pytest
 from threadspipepy.testing import ThreadsSandbox
 from threadspipepy.webhooks import MentionEvent, signature_for
 
-PAGE = Path(__file__).resolve().parents[2] / "docs" / "13-webhooks.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "14-webhooks.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 SECRET = "docs-app-secret-1f2e3d"
 TOKEN = "docs-verify-token"

@@ -195,7 +195,7 @@ def _receiver(args: argparse.Namespace, console: Console) -> WebhookReceiver:
     if args.sandbox:
         raise UsageError(
             "--sandbox cannot be used with webhooks listen: point the sandbox at the listener "
-            "instead (ThreadsSandbox.subscribe_webhooks, see docs/13-webhooks.md)"
+            "instead (ThreadsSandbox.subscribe_webhooks, see docs/14-webhooks.md)"
         )
     settings = _Settings(args)
     secret = settings.require(args.app_secret, APP_SECRET_ENV, "--app-secret")

@@ -1,5 +1,5 @@
 """The webhook half of ThreadsSandbox: subscribe a callback URL, watch the deliveries, and make
-other users reply to or mention the account (see docs/13-webhooks.md).
+other users reply to or mention the account (see docs/14-webhooks.md).
 
 The sending itself lives in `_webhooks` (WebhookSender, owned by the sandbox state).
 """

@@ -10,7 +10,7 @@ A pure core and thin adapters; nothing here imports the posting side of the libr
 - `make_wsgi_app(receiver, handler, dedupe=Deduplicator())` serves it under any WSGI server;
 - `Deduplicator` with a `SeenStore` (`MemorySeenStore` by default) handles redeliveries once.
 
-See docs/13-webhooks.md.
+See docs/14-webhooks.md.
 """
 
 from __future__ import annotations
