@@ -133,6 +133,13 @@ def _configure_post(parser: argparse.ArgumentParser) -> None:
         help="the journal's SQLite file (default: $THREADSPIPEPY_JOURNAL, else "
         "~/.local/state/threadspipepy/journal.sqlite3)",
     )
+    unattended.add_argument(
+        "--journal-wait",
+        metavar="SECONDS",
+        type=float,
+        help="how long to wait while another run works on the same key before giving up "
+        "with exit status 1 (default 30)",
+    )
 
 
 def _run_post(ctx: Context) -> int:
@@ -142,8 +149,7 @@ def _run_post(ctx: Context) -> int:
         [code for value in args.countries for code in value.split(",")] if args.countries else None
     )
     client = ctx.client()
-    if args.journal:
-        client.update_param(journal=args.journal)
+    client.update_param(journal=args.journal, journal_wait=args.journal_wait)
     result = client.pipe(
         text,
         files=args.files,
