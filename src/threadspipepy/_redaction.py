@@ -63,5 +63,13 @@ class Redactor:
     def set_secrets(self, secrets: Iterable[str | None]) -> None:
         self._secrets = tuple(s for s in secrets if s)
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self._secrets
+
+    def with_secrets(self, extra: Iterable[str | None]) -> Redactor:
+        """A redactor for one call: these secrets plus the ones this redactor holds."""
+        return Redactor([*self._secrets, *extra])
+
     def text(self, text: str) -> str:
         return redact_text(text, self._secrets)

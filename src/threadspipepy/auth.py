@@ -387,9 +387,14 @@ def _oauth_request(
 
     Sent as not repeatable: Meta's OAuth answers are final (a wrong secret even comes back as
     Graph code 1, which would otherwise look transient), and a code may be used only once. A
-    connection that failed before the request went out is still retried.
+    connection that failed before the request went out is still retried. `secrets_` (the app
+    secret, the code, a token) are masked in every log line and error besides the client's own,
+    and the request never follows a redirect. Errors are raised outside any `except`, so none
+    keeps the transport's error (or anything behind it) as its context.
     """
-    redactor = Redactor(secrets_)
+    redactor = graph.redactor.with_secrets(secrets_)
+    failure: ThreadsAPIError | ThreadsConnectionError | None = None
+    body: dict[str, Any] = {}
     try:
         body = graph.request(
             method,
@@ -399,15 +404,21 @@ def _oauth_request(
             versioned=False,
             authenticated=False,
             idempotent=False,
+            secrets=secrets_,
         )
-    except ThreadsAPIError as exc:
-        raise _explained(exc, step, redactor) from None
-    except ThreadsConnectionError as exc:
+    except (ThreadsAPIError, ThreadsConnectionError) as exc:
+        failure = exc
+    if isinstance(failure, ThreadsAPIError):
+        raise _explained(failure, step, redactor)
+    if isinstance(failure, ThreadsConnectionError):
         raise ThreadsConnectionError(
-            redactor.text(str(exc)), request_sent=exc.request_sent
-        ) from None
+            redactor.text(str(failure)),
+            request_sent=failure.request_sent,
+            host=failure.host,
+            kind=failure.kind,
+        )
     if "error_message" in body or "error_code" in body:  # an OAuth error shape with HTTP 200
-        raise _explained(error_from_envelope(body, 200), step, redactor) from None
+        raise _explained(error_from_envelope(body, 200), step, redactor)
     if not isinstance(body.get("access_token"), str) or not body["access_token"]:
         raise OAuthError(
             f"{_STEP_NAMES.get(step, 'The OAuth request')} failed: Meta's answer has no "

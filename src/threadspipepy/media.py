@@ -319,14 +319,17 @@ def head_probe(session: requests.Session, timeout: float) -> Callable[[str], str
     """
 
     def probe(url: str) -> str | None:
+        failure: str | None = None
         try:
             response = session.head(url, allow_redirects=True, timeout=timeout)
         except requests.RequestException as exc:
+            failure = type(exc).__name__  # only the name: no context kept for the error
+        if failure is not None:
             raise ValidationError(
-                f"{url} could not be reached to learn its type ({type(exc).__name__}); "
+                f"{url} could not be reached to learn its type ({failure}); "
                 "Threads must be able to fetch it too.",
                 parameter="files",
-            ) from None
+            )
         if response.status_code >= 400:
             raise ValidationError(
                 f"{url} answered HTTP {response.status_code}; Threads must be able to fetch it.",
