@@ -17,7 +17,9 @@ message and what to do next, and never a secret. The `ThreadsPipe` methods of th
 wrap these into 0.4.5's result dicts.
 
 The functions that send requests take `base_url` (argument > `THREADS_API_BASE_URL` >
-`https://graph.threads.net`, as the client does), `timeout` and `session`.
+`https://graph.threads.net`, as the client does), `timeout`, `session` and
+`allow_insecure_http` (plain http to a host that is not loopback is refused unless True; None
+reads `THREADS_ALLOW_INSECURE_HTTP`).
 
 This module holds the flow itself (scopes, the URL and state, the redirect, the exchanges and
 refresh); `Credentials` (`_credentials`), the OAuth errors and their explanation
@@ -60,7 +62,14 @@ from ._oauth_errors import _explained as _explained
 from ._redaction import MASK, Redactor
 from ._retry import RetryPolicy
 from ._transport import Endpoint, GraphClient
-from .config import DEFAULT_THREADS_BASE_URL, THREADS_BASE_URL_ENV, resolve_base_url
+from .config import (
+    ALLOW_INSECURE_HTTP_ENV,
+    DEFAULT_THREADS_BASE_URL,
+    THREADS_BASE_URL_ENV,
+    check_base_url,
+    env_flag,
+    resolve_base_url,
+)
 from .errors import (
     ThreadsAPIError,
     ThreadsConnectionError,
@@ -350,14 +359,19 @@ def _standalone_graph(
     timeout: float,
     session: requests.Session | None,
     secrets_: Iterable[str | None],
+    allow_insecure_http: bool | None = None,
 ) -> Iterator[GraphClient]:
-    """A GraphClient for OAuth calls made without a ThreadsPipe (closed afterwards)."""
+    """A GraphClient for OAuth calls made without a ThreadsPipe (closed afterwards).
+
+    The base URL is argument > `THREADS_API_BASE_URL` > Meta's; plain http is refused for a host
+    that is not loopback unless `allow_insecure_http` (default: `THREADS_ALLOW_INSECURE_HTTP`).
+    """
     base = resolve_base_url(base_url, THREADS_BASE_URL_ENV, DEFAULT_THREADS_BASE_URL)
-    if not base.startswith(("http://", "https://")):
-        raise ValidationError(
-            f"base_url must be an http(s) URL such as {DEFAULT_THREADS_BASE_URL!r}.",
-            parameter="base_url",
-        )
+    if allow_insecure_http is None:
+        allow_insecure_http = env_flag(os.environ.get(ALLOW_INSECURE_HTTP_ENV))
+    check_base_url(
+        base, "base_url", allow_insecure_http=allow_insecure_http, env_name=THREADS_BASE_URL_ENV
+    )
     graph = GraphClient(
         access_token="",
         endpoint=Endpoint(base, ""),
@@ -504,11 +518,14 @@ def exchange_code(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
     """Swap an authorization code for a short-lived token (1 hour):
     `{'access_token': ..., 'user_id': ...}` as Meta sends it. The code may have its `#_`."""
     client_id, secret, clean, redirect = _exchange_args(app_id, app_secret, code, redirect_uri)
-    with _standalone_graph(base_url, timeout, session, (secret, clean)) as graph:
+    with _standalone_graph(
+        base_url, timeout, session, (secret, clean), allow_insecure_http
+    ) as graph:
         return _exchange_code(graph, client_id, secret, clean, redirect)
 
 
@@ -519,12 +536,15 @@ def exchange_for_long_lived(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
     """Swap a short-lived token for a long-lived one (60 days):
     `{'access_token', 'token_type', 'expires_in'}`. Server side only: it carries the secret."""
     secret = _secret(app_secret)
     token = _token(short_lived_token, "short_lived_token")
-    with _standalone_graph(base_url, timeout, session, (secret, token)) as graph:
+    with _standalone_graph(
+        base_url, timeout, session, (secret, token), allow_insecure_http
+    ) as graph:
         return _exchange_for_long_lived(graph, secret, token)
 
 
@@ -534,12 +554,13 @@ def refresh_access_token(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
     """Refresh a long-lived token (at least 24 hours old, not expired) for another 60 days:
     `{'access_token', 'token_type', 'expires_in'}`. The old token stays valid until it expires.
     """
     token = _token(access_token, "access_token")
-    with _standalone_graph(base_url, timeout, session, (token,)) as graph:
+    with _standalone_graph(base_url, timeout, session, (token,), allow_insecure_http) as graph:
         return _refresh(graph, token)
 
 
@@ -552,13 +573,16 @@ def get_access_tokens(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
     """0.4.5's two exchanges in one: `{'user_id', 'tokens': {'short_lived', 'long_lived'}}`.
 
     `auth_code` may be the code (with or without `#_`) or the whole redirect URL.
     """
     client_id, secret, code, redirect = _exchange_args(app_id, app_secret, auth_code, redirect_uri)
-    with _standalone_graph(base_url, timeout, session, (secret, code)) as graph:
+    with _standalone_graph(
+        base_url, timeout, session, (secret, code), allow_insecure_http
+    ) as graph:
         return _get_access_tokens(graph, client_id, secret, code, redirect)
 
 
@@ -581,6 +605,7 @@ def complete_authorization(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> Credentials:
     """Finish the authorization: check the state, exchange the code, then for a long-lived
     token; returns long-lived `Credentials` (60 days).
@@ -593,7 +618,9 @@ def complete_authorization(
     client_id, secret, redirect, answer, granted = _completion_args(
         app_id, app_secret, redirect_uri, requested_url, state, scopes
     )
-    with _standalone_graph(base_url, timeout, session, (secret, answer.code)) as graph:
+    with _standalone_graph(
+        base_url, timeout, session, (secret, answer.code), allow_insecure_http
+    ) as graph:
         return _complete(graph, client_id, secret, redirect, answer.code, granted)
 
 
@@ -642,6 +669,7 @@ def refresh_credentials(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> Credentials:
     """New long-lived `Credentials` from refreshing these (the old token stays valid).
 
@@ -649,7 +677,9 @@ def refresh_credentials(
     any request.
     """
     _check_refreshable(credentials)
-    with _standalone_graph(base_url, timeout, session, (credentials.access_token,)) as graph:
+    with _standalone_graph(
+        base_url, timeout, session, (credentials.access_token,), allow_insecure_http
+    ) as graph:
         return _refresh_credentials(graph, credentials)
 
 
@@ -690,12 +720,13 @@ def refresh_token(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
     """Refresh a long-lived token and, with `env_path` and `env_variable`, write the new one
     into that `.env` file (atomically, other lines untouched). Returns Meta's JSON."""
     token = _token(access_token, "access_token")
     target = check_env_target(env_path, env_variable)
-    with _standalone_graph(base_url, timeout, session, (token,)) as graph:
+    with _standalone_graph(base_url, timeout, session, (token,), allow_insecure_http) as graph:
         body = _refresh(graph, token)
     if target is not None:
         update_env_file(target[0], target[1], str(body["access_token"]))

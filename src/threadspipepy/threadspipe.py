@@ -35,12 +35,15 @@ from ._retry import RetryPolicy
 from ._transport import Endpoint, GraphClient, path_of
 from .auth import Credentials
 from .config import (
+    ALLOW_INSECURE_HTTP_ENV,
     DEFAULT_GITHUB_BASE_URL,
     DEFAULT_THREADS_BASE_URL,
     GITHUB_BASE_URL_ENV,
     THREADS_BASE_URL_ENV,
     ClientConfig,
+    env_flag,
     resolve_base_url,
+    user_id_text,
 )
 from .errors import ThreadsPipeError, ValidationError
 from .hosting import MediaHost, github_host
@@ -59,6 +62,7 @@ ENV_VARIABLES: dict[str, str] = {
     "THREADS_API_VERSION": "threads_api_version",
     THREADS_BASE_URL_ENV: "threads_base_url",
     GITHUB_BASE_URL_ENV: "gh_base_url",
+    ALLOW_INSECURE_HTTP_ENV: "allow_insecure_http",
 }
 
 
@@ -106,6 +110,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         media_host: Any = None,
         session: requests.Session | None = None,
         credentials: Credentials | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         if credentials is not None:
             user_id = user_id or getattr(credentials, "user_id", None)
@@ -118,8 +123,13 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 f"ThreadsPipe() missing required argument(s): {', '.join(missing)} "
                 "(or pass credentials=)"
             )
+        if session is not None and not isinstance(session, requests.Session):
+            raise ValidationError(
+                f"session must be a requests.Session (or None), got {type(session).__name__}.",
+                parameter="session",
+            )
         self._config = ClientConfig(
-            user_id=str(user_id),
+            user_id=user_id_text(user_id),
             access_token=access_token,
             disable_logging=disable_logging,
             wait_before_post_publish=wait_before_post_publish,
@@ -146,6 +156,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             max_rate_limit_wait=max_rate_limit_wait,
             raise_on_error=raise_on_error,
             media_host=media_host,
+            allow_insecure_http=allow_insecure_http,
         )
         self._config.check()
         # Time is injectable so tests never sleep for real; replace both together.
@@ -190,6 +201,8 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             values.update({k: v for k, v in dotenv_values(env_file).items() if v})
         values.update({k: v for k, v in os.environ.items() if k in ENV_VARIABLES and v})
         options = {ENV_VARIABLES[k]: v for k, v in values.items() if k in ENV_VARIABLES}
+        if "allow_insecure_http" in options:
+            options["allow_insecure_http"] = env_flag(options["allow_insecure_http"])
         options.update(overrides)
         if "user_id" not in options or "access_token" not in options:
             raise ValidationError(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import json
 import re
+import socket
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -235,3 +237,84 @@ def captions(values: Sequence[str | None] | None, files: int) -> list[str | None
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# -- hosts: told apart by the literal name only (no DNS lookup at validation time) -----------
+_IPV4_SHORTHAND = re.compile(r"(?i)^[0-9a-fx.]+$")
+
+
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host name spells literally, IPv4 shorthands included (127.1, 0x7f.1)."""
+    name = host.strip("[]").lower()
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        if not _IPV4_SHORTHAND.fullmatch(name):
+            return None
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(name))  # no lookup: a parser
+        except OSError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def host_is_loopback(host: str | None) -> bool:
+    """`localhost` (and `*.localhost`) or a loopback IP literal (127.0.0.0/8, ::1)."""
+    if not host:
+        return False
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    address = _ip_literal(name)
+    return address is not None and address.is_loopback
+
+
+def host_is_internal(host: str | None) -> bool:
+    """A loopback, private, link-local or unspecified address: one Meta's servers cannot reach.
+
+    Only literal names are recognised (IP addresses and `localhost`); a DNS name that resolves
+    to a private address is not, since nothing is looked up before the request.
+    """
+    if not host:
+        return False
+    if host_is_loopback(host):
+        return True
+    address = _ip_literal(host)
+    return address is not None and (
+        address.is_private or address.is_link_local or address.is_unspecified
+    )
+
+
+# -- GitHub names (the media host's repository) ---------------------------------------------
+_GITHUB_OWNER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
+_GITHUB_REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
+
+
+def github_owner(value: Any, parameter: str = "gh_username") -> str | None:
+    """A GitHub user or organisation name: 1-39 letters, digits or hyphens, not starting with
+    a hyphen. None and "" mean "not set"."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _GITHUB_OWNER.fullmatch(value):
+        raise ValidationError(
+            f"{parameter} must be a GitHub user or organisation name (1-39 letters, digits or "
+            f"hyphens, not starting with a hyphen; no '/'), got {value!r}.",
+            parameter=parameter,
+        )
+    return value
+
+
+def github_repo(value: Any, parameter: str = "gh_repo_name") -> str | None:
+    """A GitHub repository name: 1-100 letters, digits, '.', '-' or '_', and not '.' or '..'.
+    None and "" mean "not set"."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _GITHUB_REPO.fullmatch(value) or value in (".", ".."):
+        raise ValidationError(
+            f"{parameter} must be a GitHub repository name (1-100 letters, digits, '.', '-' or "
+            f"'_'; not '.' or '..'; no '/', give the owner as gh_username), got {value!r}.",
+            parameter=parameter,
+        )
+    return value
