@@ -74,7 +74,7 @@ def build_plan(
 ) -> PreparedPipe:
     """Validate, split and plan; raise ValidationError before anything is uploaded or posted."""
     text = _post_text(request.post)
-    files = media.classify_all(request.files)
+    files = media.classify_all(request.files, config.threads_base_url)
     if not text and not files:
         raise ValidationError(NOTHING_TO_POST, parameter="post")
     local = tuple(f for f in files if isinstance(f, media.LocalFile))

@@ -296,7 +296,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         """
         request = PipeRequest(
             post=post,
-            files=list(files or []),
+            files=media_mod.file_list(files),
             file_captions=file_captions,
             tags=tags,
             reply_to_id=reply_to_id,
