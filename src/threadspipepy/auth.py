@@ -48,7 +48,13 @@ from ._credentials import LONG_LIVED_LIFETIME as LONG_LIVED_LIFETIME
 from ._credentials import REFRESH_MIN_AGE as REFRESH_MIN_AGE
 from ._credentials import SHORT_LIVED_LIFETIME as SHORT_LIVED_LIFETIME
 from ._credentials import Credentials, _expires_in, _utcnow
-from ._envfile import EnvFileError, check_env_target, read_env_value, update_env_file
+from ._envfile import (
+    EnvFileError,
+    InsecureEnvFileWarning,
+    check_env_target,
+    read_env_value,
+    update_env_file,
+)
 from ._log import logger_for
 from ._oauth_errors import (
     _STEP_NAMES,
@@ -88,6 +94,7 @@ __all__ = [
     "AuthorizationResponse",
     "Credentials",
     "EnvFileError",
+    "InsecureEnvFileWarning",
     "OAuthError",
     "StateMismatchError",
     "authorization_url",

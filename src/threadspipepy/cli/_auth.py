@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +191,20 @@ def _endpoint_options(settings: _Settings) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def _env_file_warnings(ctx: Context) -> Iterator[None]:
+    """The .env writer's warnings (a file others could read, made 0600) as `warning:` lines,
+    not Python's warning format; nothing with -s or --quiet."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", auth.InsecureEnvFileWarning)
+        try:
+            yield
+        finally:
+            if not (ctx.args.silent or ctx.console.quiet):
+                for warning in caught:
+                    ctx.console.progress(str(warning.message), warning=True)
+
+
 def _refuse_sandbox(args: argparse.Namespace) -> None:
     if args.sandbox:
         raise UsageError(
@@ -282,7 +298,8 @@ def _save_or_show_tokens(
         console.add_secrets(
             [str(tokens["tokens"]["short_lived"]["access_token"]), str(long_lived["access_token"])]
         )
-        auth.update_env_file(target[0], target[1], str(long_lived["access_token"]))
+        with _env_file_warnings(ctx):
+            auth.update_env_file(target[0], target[1], str(long_lived["access_token"]))
         if console.json_mode:
             console.document(tokens)  # the tokens masked: they went to the file
         elif not silent:
@@ -319,12 +336,13 @@ def _run_refresh_token(ctx: Context) -> int:
     if not token:
         token = settings.require(None, ACCESS_TOKEN_ENV, "-token/--access_token (or -p and -v)")
     console.add_secrets([token])
-    body = auth.refresh_token(
-        token,
-        target[0] if target else None,
-        target[1] if target else None,
-        **_endpoint_options(settings),
-    )
+    with _env_file_warnings(ctx):
+        body = auth.refresh_token(
+            token,
+            target[0] if target else None,
+            target[1] if target else None,
+            **_endpoint_options(settings),
+        )
     expires = _expiry_text(body)
     silent = args.silent or console.quiet
     if target is not None:
