@@ -39,7 +39,7 @@ _REASONS = {
 
 @dataclass
 class Fault:
-    kind: str  # "fail", "rate_limit", "drop" or "delay"
+    kind: str  # "fail", "rate_limit", "drop", "delay" or "redirect"
     method: str | None
     path: str
     times: int
@@ -54,6 +54,7 @@ class Fault:
     subcode: int | None = None
     message: str | None = None
     error_type: str | None = None
+    location: str | None = None  # redirect(): where the answer sends the client
 
     def matches(self, method: str, path: str) -> bool:
         method_ok = self.method in (None, "*") or self.method.upper() == method.upper()
@@ -96,6 +97,8 @@ def fault_response(fault: Fault, path: str) -> Response:
     """The answer a fault stands for, shaped for the host the path belongs to."""
     if fault.kind == "drop":
         return Response(0, drop=True)
+    if fault.kind == "redirect":
+        return Response(fault.status, b"", "text/plain", {"Location": fault.location or "/"})
     headers: dict[str, str] = {}
     if fault.retry_after is not None:
         headers["Retry-After"] = f"{fault.retry_after:g}"

@@ -442,6 +442,15 @@ class ThreadsSandbox(ReadingSeeds):
         """Close the connection without any HTTP response."""
         self._faults.add(Fault("drop", method, path, times, after=after))
 
+    def redirect(
+        self, method: str, path: str, location: str, *, status: int = 307, times: int = 1
+    ) -> None:
+        """Answer with a redirect (307 by default; 301, 302, 303, 308 too) to `location`, as a
+        moved host or a hostile proxy would. Nothing is processed."""
+        if status not in (301, 302, 303, 307, 308):
+            raise ValueError("status must be a redirect: 301, 302, 303, 307 or 308")
+        self._faults.add(Fault("redirect", method, path, times, status=status, location=location))
+
     def delay(self, method: str, path: str, seconds: float, *, times: int = 1) -> None:
         """Sleep `seconds` of real time before answering normally."""
         self._faults.add(Fault("delay", method, path, times, seconds=seconds))
