@@ -56,15 +56,15 @@ def check_env_target(
     path = Path(os.path.realpath(os.fspath(env_path)))
     if path.exists():
         if not path.is_file():
-            raise ValidationError(f"{env_path} is not a file.", parameter="env_path")
+            raise ValidationError(f"env_path {env_path} is not a file.", parameter="env_path")
         if not os.access(path, os.R_OK | os.W_OK) or not os.access(path.parent, os.W_OK):
             raise ValidationError(
-                f"{env_path} (and its directory) must be readable and writable.",
+                f"env_path {env_path} (and its directory) must be readable and writable.",
                 parameter="env_path",
             )
     elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
         raise ValidationError(
-            f"cannot create {env_path}: its directory does not exist or is not writable.",
+            f"env_path: cannot create {env_path}: its directory does not exist or is not writable.",
             parameter="env_path",
         )
     return path, env_variable

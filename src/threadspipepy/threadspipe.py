@@ -345,7 +345,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         remaining = data.get("remaining") if isinstance(data, Mapping) else None
         if not isinstance(data, Mapping) or not remaining:
             raise ValidationError(
-                "resume_pipe() takes the error result of a pipe() call that stopped part way "
+                "error_result must be the error result of a pipe() call that stopped part way "
                 "(its data lists 'remaining' posts); this result has nothing left to publish.",
                 parameter="error_result",
             )

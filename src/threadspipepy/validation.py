@@ -190,22 +190,22 @@ def spoilers(ranges: Sequence[Any] | None, text: str) -> str | None:
             f"spoilers allows at most {MAX_SPOILERS} ranges per post, got {len(ranges)}.",
             parameter="spoilers",
         )
-    spans = sorted(_span(r) for r in ranges)
+    spans = sorted(_span(r, "spoilers") for r in ranges)
     for (offset, length), following in zip(spans, [*spans[1:], None], strict=True):
         if offset + length > len(text):
             raise ValidationError(
-                f"spoiler range ({offset}, {length}) runs past the end of the text "
+                f"spoilers: the range ({offset}, {length}) runs past the end of the text "
                 f"({len(text)} characters).",
                 parameter="spoilers",
             )
         if following is not None and following[0] < offset + length:
-            raise ValidationError("spoiler ranges must not overlap.", parameter="spoilers")
+            raise ValidationError("spoilers: the ranges must not overlap.", parameter="spoilers")
     return _json(
         [{"entity_type": "SPOILER", "offset": offset, "length": length} for offset, length in spans]
     )
 
 
-def _span(value: Any) -> tuple[int, int]:
+def _span(value: Any, parameter: str) -> tuple[int, int]:
     if isinstance(value, Mapping):
         offset, length = value.get("offset"), value.get("length")
     elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
@@ -214,8 +214,9 @@ def _span(value: Any) -> tuple[int, int]:
         offset = length = None
     if not isinstance(offset, int) or not isinstance(length, int) or offset < 0 or length < 1:
         raise ValidationError(
-            f"each spoiler is (offset, length) with offset >= 0 and length >= 1, got {value!r}.",
-            parameter="spoilers",
+            f"{parameter}: each range is (offset, length) with offset >= 0 and length >= 1, "
+            f"got {value!r}.",
+            parameter=parameter,
         )
     return offset, length
 
@@ -272,7 +273,7 @@ def _styles(styles: Any, size: int) -> list[dict[str, Any]]:
     spans: list[dict[str, Any]] = []
     for item in styles if isinstance(styles, Sequence) else [None]:
         names = item.get("styling_info") if isinstance(item, Mapping) else None
-        offset, length = _span(item) if isinstance(item, Mapping) else (-1, 0)
+        offset, length = _span(item, "text_attachment") if isinstance(item, Mapping) else (-1, 0)
         if not names or not set(names) <= STYLES or offset + length > size:
             raise ValidationError(
                 "text_with_styling_info items are {'offset', 'length', 'styling_info': [...]} "

@@ -80,7 +80,7 @@ class Evidence:
         self.secrets: list[str] = [ACCESS, SHORT, GH]
         self.exceptions: list[BaseException] = []
 
-    def run(self, call: Callable[[], object]) -> object:
+    def run(self, call: Callable[[], object]) -> Any:
         """Run a call; keep its result or the exception it raised."""
         try:
             outcome = call()
@@ -139,13 +139,13 @@ def test_no_canary_reaches_an_error_chain_a_result_or_a_log_record(
         ev.texts += [repr(tp), repr(strict)]
 
         # Succeeding calls.
-        assert ev.run(lambda: tp.pipe("A fine post")).ok  # type: ignore[attr-defined]
-        assert ev.run(lambda: tp.get_publishing_limit()).ok  # type: ignore[attr-defined]
+        assert ev.run(lambda: tp.pipe("A fine post")).ok
+        assert ev.run(lambda: tp.get_publishing_limit()).ok
 
         # A Graph error that echoes the token, as a result and raised.
         for client in (tp, strict):
             sb.fail("POST", "/v1.0/*/threads", code=100, message=echo)
-            ev.run(lambda c=client: c.pipe("Echoed"))  # type: ignore[misc]
+            ev.run(lambda c=client: c.pipe("Echoed"))
         # A container whose error_message echoes the token: result, exception, status read.
         image = sb.host_file("photo.jpg", JPEG)
         sb.fail_next_container(status="ERROR", error_message=f"FAILED for {ACCESS}")
@@ -161,7 +161,7 @@ def test_no_canary_reaches_an_error_chain_a_result_or_a_log_record(
             sb.client(user_id=account.user_id, access_token=ACCESS, gh_bearer_token=GH)
         )
         sb.fail("PUT", "/github/*", status=401, message=f"Bad credentials: {GH} {sb.gh_token}")
-        assert not ev.run(lambda: gh.pipe("Upload", files=[PNG])).ok  # type: ignore[attr-defined]
+        assert not ev.run(lambda: gh.pipe("Upload", files=[PNG])).ok
         gh_down = fake_time.install(
             sb.client(
                 access_token=sb.access_token,
@@ -169,13 +169,13 @@ def test_no_canary_reaches_an_error_chain_a_result_or_a_log_record(
                 max_retries=0,
             )
         )
-        assert not ev.run(lambda: gh_down.pipe("No GitHub", files=[PNG])).ok  # type: ignore[attr-defined]
+        assert not ev.run(lambda: gh_down.pipe("No GitHub", files=[PNG])).ok
 
         # Connection refused, DNS failure, timeout: nothing of requests stays behind.
         for base in (f"http://127.0.0.1:{free_port()}", "https://threads.invalid"):
             down = ThreadsPipe(account.user_id, ACCESS, threads_base_url=base, max_retries=0)
-            ev.run(lambda d=down: d.pipe("Nobody listens"))  # type: ignore[misc]
-            ev.run(lambda d=down: d.get_profile())  # type: ignore[misc]
+            ev.run(lambda d=down: d.pipe("Nobody listens"))
+            ev.run(lambda d=down: d.get_profile())
         slow = sb.client(user_id=account.user_id, access_token=ACCESS, timeout=0.2, max_retries=0)
         sb.delay("GET", "/v1.0/*/threads_publishing_limit", 0.6)
         ev.run(lambda: slow.get_publishing_limit())
@@ -184,12 +184,13 @@ def test_no_canary_reaches_an_error_chain_a_result_or_a_log_record(
         for status_code in (307, 308):
             code = params_of(sb.authorize())["code"]
             ev.secrets.append(code)
-            sb.redirect("POST", "/oauth/access_token", f"{evil.url}/oauth/access_token",
-                        status=status_code)
-            redirected = ev.run(
-                lambda c=code: tp.get_access_tokens(sb.app_id, sb.app_secret, c, sb.redirect_uri)  # type: ignore[misc]
+            sb.redirect(
+                "POST", "/oauth/access_token", f"{evil.url}/oauth/access_token", status=status_code
             )
-            assert isinstance(redirected, dict) and not redirected["info"] == "success"
+            redirected = ev.run(
+                lambda c=code: tp.get_access_tokens(sb.app_id, sb.app_secret, c, sb.redirect_uri)
+            )
+            assert isinstance(redirected, dict) and redirected["info"] != "success"
             assert f"HTTP {status_code}" in redirected["error"]["message"]
         # ... and the same, standalone and raised.
         code = params_of(sb.authorize())["code"]
@@ -235,9 +236,7 @@ def test_no_canary_reaches_an_error_chain_a_result_or_a_log_record(
         redirected_url, state = auth.authorization_url(sb.app_id, sb.redirect_uri)
         answer = sb.authorize(redirected_url)
         ev.secrets.append(params_of(answer)["code"])
-        creds = tp.complete_authorization(
-            sb.app_id, sb.app_secret, sb.redirect_uri, answer, state
-        )
+        creds = tp.complete_authorization(sb.app_id, sb.app_secret, sb.redirect_uri, answer, state)
         ev.texts += [repr(creds), str(creds)]
 
         # Credentials JSON that does not parse, a media URL with a password in it.

@@ -38,8 +38,7 @@ def test_concurrent_processes_lose_no_update(tmp_path: Path) -> None:
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     start = context.Event()
     processes = [
-        context.Process(target=_write_variables, args=(str(path), w, start))
-        for w in range(WRITERS)
+        context.Process(target=_write_variables, args=(str(path), w, start)) for w in range(WRITERS)
     ]
     for process in processes:
         process.start()
