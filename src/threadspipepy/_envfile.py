@@ -27,7 +27,7 @@ class EnvFileError(ThreadsPipeError):
 
 
 class InsecureEnvFileWarning(UserWarning):
-    """A `.env` file that other users could read was given a token: it was made 0600."""
+    """A world-readable (or -writable) `.env` file was given a token: it was made 0600."""
 
 
 # -- the .env file -------------------------------------------------------------------------------
@@ -96,8 +96,8 @@ def update_env_file(path: str | os.PathLike[str], variable: str, value: str) -> 
     no update is lost. The new file is written next to the old one, flushed to disk and renamed
     over it (a symlink is followed and the file it points to is updated); if the write is
     interrupted (an error, Ctrl-C) the temporary file is removed. Mode: 0600 for a new file;
-    an existing file keeps its mode unless other users could read or write it, in which case it
-    is made 0600 with an `InsecureEnvFileWarning`.
+    an existing file keeps its mode unless it is world-readable or world-writable (0644, say),
+    in which case it is made 0600 with an `InsecureEnvFileWarning`.
     """
     if not _ENV_NAME.fullmatch(variable):
         raise ValidationError(
@@ -165,12 +165,12 @@ def _read_for_update(target: Path, shown: str | os.PathLike[str]) -> tuple[bytes
 
 
 def _private_mode(mode: int | None, shown: str | os.PathLike[str]) -> int:
-    """The mode the updated file gets: 0600 when new, or when other users had access."""
+    """The mode the updated file gets: 0600 when new, or when the world had access."""
     if mode is None:
         return 0o600
     if mode & 0o007:
         warnings.warn(
-            f"{os.fspath(shown)} was open to other users (mode {mode:04o}); it now holds a "
+            f"{os.fspath(shown)} was open to every user (mode {mode:04o}); it now holds a "
             "token, so it was made 0600.",
             InsecureEnvFileWarning,
             stacklevel=4,
