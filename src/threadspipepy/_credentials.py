@@ -187,15 +187,14 @@ class Credentials:
     @classmethod
     def from_json(cls, data: str | bytes | Mapping[str, Any]) -> Credentials:
         """Credentials from `to_json()` text (or its dict)."""
+        loaded: Any = data
         if isinstance(data, str | bytes):
             try:
                 loaded = json.loads(data)
-            except ValueError:
-                raise ValidationError(
-                    "not Credentials JSON (it does not parse).", parameter="data"
-                ) from None
-        else:
-            loaded = data
+            except ValueError:  # its .doc is the text, token included: raise outside, no context
+                loaded = None
+            if loaded is None:
+                raise ValidationError("not Credentials JSON (it does not parse).", parameter="data")
         if not isinstance(loaded, Mapping):
             raise ValidationError("Credentials JSON must be an object.", parameter="data")
         missing = [k for k in ("user_id", "access_token") if not loaded.get(k)]

@@ -77,7 +77,13 @@ def _explained(exc: ThreadsAPIError, step: str, redactor: Redactor) -> ThreadsAP
     lowered = meta.lower()
     about_secret = "client secret" in lowered or "client_secret" in lowered
     cls: type[ThreadsAPIError] = OAuthError
-    if isinstance(exc, RateLimitError | ServerError) and not about_secret:
+    status = exc.status_code or 0
+    if 300 <= status < 400:
+        hint = (
+            "Meta's OAuth endpoints do not redirect: check the base URL (base_url= or "
+            "THREADS_API_BASE_URL) for an old host or a proxy. Nothing was sent to the new address."
+        )
+    elif isinstance(exc, RateLimitError | ServerError) and not about_secret:
         cls = type(exc)
         hint = "Meta is throttling or failing for now: try again later."
     elif exc.code in WRONG_APP_ID_CODES:
@@ -134,8 +140,8 @@ def _explained(exc: ThreadsAPIError, step: str, redactor: Redactor) -> ThreadsAP
         f"{_STEP_NAMES.get(step, 'The OAuth request')} failed: {meta.rstrip()}{stop} {hint}",
         code=exc.code,
         subcode=exc.subcode,
-        type=exc.type,
-        fbtrace_id=exc.fbtrace_id,
+        type=redactor.text(exc.type) if exc.type else exc.type,
+        fbtrace_id=redactor.text(exc.fbtrace_id) if exc.fbtrace_id else exc.fbtrace_id,
         status_code=exc.status_code,
         retry_after=exc.retry_after,
     )

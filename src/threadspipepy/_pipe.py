@@ -87,7 +87,7 @@ def build_plan(
 ) -> PreparedPipe:
     """Validate, split and plan; raise ValidationError before anything is uploaded or posted."""
     text = _post_text(request.post)
-    files = media.classify_all(request.files)
+    files = media.classify_all(request.files, config.threads_base_url)
     if not text and not files:
         raise ValidationError(NOTHING_TO_POST, parameter="post")
     local = tuple(f for f in files if isinstance(f, media.LocalFile))
@@ -503,7 +503,7 @@ def chain_result(state: _RunState, log: Log) -> Result:
 
 # -- resume: a failure result back into a plan -----------------------------------------------
 RESUME_NOTHING_LEFT = (
-    "resume_pipe() takes the error result of a pipe() call that stopped part way (its data "
+    "error_result must be the error result of a pipe() call that stopped part way (its data "
     "lists 'remaining' posts), or the exception raise_on_error=True raised; this one has "
     "nothing left to publish."
 )

@@ -34,6 +34,9 @@ _PAIR = re.compile(rf"(?i)(?<![A-Za-z0-9_])({_NAMES})=([^&#\s'\"]+)")
 _JSON = re.compile(rf"(?i)([\"']({_NAMES})[\"']\s*:\s*[\"'])([^\"']*)([\"'])")
 # Authorization header values in free text: "Bearer xyz".
 _BEARER = re.compile(r"(?i)\b(bearer)\s+([A-Za-z0-9._~+/=|\-]{6,})")
+# GitHub tokens announce themselves (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_): a server that
+# echoes one, even one this client does not hold, still has it masked.
+_GITHUB_TOKEN = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
@@ -47,6 +50,7 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     out = _PAIR.sub(lambda m: f"{m.group(1)}={MASK}", text)
     out = _JSON.sub(lambda m: f"{m.group(1)}{MASK}{m.group(4)}", out)
     out = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", out)
+    out = _GITHUB_TOKEN.sub(MASK, out)
     # Longest first, so a secret that contains another is masked whole.
     for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
         out = out.replace(secret, MASK)
@@ -62,6 +66,14 @@ class Redactor:
 
     def set_secrets(self, secrets: Iterable[str | None]) -> None:
         self._secrets = tuple(s for s in secrets if s)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self._secrets
+
+    def with_secrets(self, extra: Iterable[str | None]) -> Redactor:
+        """A redactor for one call: these secrets plus the ones this redactor holds."""
+        return Redactor([*self._secrets, *extra])
 
     def text(self, text: str) -> str:
         return redact_text(text, self._secrets)

@@ -3,20 +3,31 @@
 One `requests.Session` per client, a timeout on every request, retries with backoff for what is
 safe to send again, Graph error envelopes turned into typed exceptions, and every URL, header
 and body that reaches a log line or an exception message passed through the redactor.
+
+This is the one HTTP boundary, so it is also where secrets are kept in: every string the server
+sends back that reaches an exception or a result (Graph's error message and type, a container's
+`error_message`, a body that is not JSON) is redacted; no exception raised here keeps a
+reference to the requests exception, Response or PreparedRequest behind it (their URLs, headers
+and bodies may carry a token), only a redacted description (`RequestFailure`); and a request that
+carries a secret in its URL or body never follows a redirect.
 """
 
 from __future__ import annotations
 
+import http.client
 import logging
+import socket
+import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError, ProtocolError
 
 from ._log import Log, logger_for
 from ._redaction import Redactor, redact_text
@@ -32,6 +43,15 @@ from .errors import (
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 USER_AGENT = "threadspipepy"
+# How a request that got no HTTP answer failed, in words (RequestFailure.kind -> text).
+FAILURE_TEXT: Mapping[str, str] = {
+    "dns": "the host name could not be resolved (DNS)",
+    "refused": "the connection was refused",
+    "timeout": "no answer within the timeout",
+    "reset": "the connection was reset or dropped",
+    "tls": "the TLS handshake failed",
+    "connection": "the connection failed",
+}
 
 
 def path_of(*segments: object) -> str:
@@ -114,12 +134,16 @@ class GraphClient:
         versioned: bool = True,
         idempotent: bool | None = None,
         authenticated: bool = True,
+        secrets: Sequence[str | None] = (),
     ) -> dict[str, Any]:
         """Send a request and return its JSON object, or raise a typed error.
 
         Idempotent requests are retried on transient failures; any request is retried when
         the connection failed before it was sent. A POST that may have reached Meta is never
         sent again here: the caller decides (publishing reads the container status first).
+        `secrets` are values this request carries in its URL or body (an app secret, a code,
+        a token in the query): they are masked in every log line and error, and the request
+        never follows a redirect, which would send them on to another server.
         """
         method = method.upper()
         safe_to_repeat = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
@@ -129,17 +153,27 @@ class GraphClient:
             if self.token_hook is not None:
                 self.token_hook.before_request()
             headers["Authorization"] = f"Bearer {self.access_token}"
+        carried = [s for s in secrets if s]
+        call = _Call(
+            method,
+            url,
+            params,
+            data,
+            headers,
+            self.redactor.with_secrets(carried) if carried else self.redactor,
+            follow_redirects=not carried,
+        )
         attempt = 0
         while True:
             try:
-                return self._send_once(method, url, params, data, headers)
+                return self._send_once(call)
             except ThreadsConnectionError as exc:
                 retryable = safe_to_repeat or not exc.request_sent
                 if not retryable or attempt >= self.retry.max_retries:
                     raise
                 attempt += 1
                 delay = self.retry.delay(attempt)
-                self._log_retry(method, url, str(exc), delay, attempt)
+                self._log_retry(call, str(exc), delay, attempt)
             except ThreadsAPIError as exc:
                 hook = self.token_hook if authenticated else None
                 if hook is not None and isinstance(exc, AuthenticationError):
@@ -150,89 +184,211 @@ class GraphClient:
                     raise  # waiting that long is the caller's decision, not a hidden sleep
                 attempt += 1
                 delay = self.retry.delay(attempt, exc.retry_after)
-                self._log_retry(method, url, f"HTTP {exc.status_code}", delay, attempt)
+                self._log_retry(call, f"HTTP {exc.status_code}", delay, attempt)
             self.sleep(delay)
 
-    def _send_once(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, Any] | None,
-        data: Mapping[str, Any] | None,
-        headers: Mapping[str, str],
-    ) -> dict[str, Any]:
+    def _send_once(self, call: _Call) -> dict[str, Any]:
         started = time.monotonic()
-        try:
-            response = self.session.request(
-                method,
-                url,
-                params=_clean(params),
-                data=_clean(data),
-                headers=dict(headers),
-                timeout=self.timeout,
-                allow_redirects=True,
-            )
-        except requests.RequestException as exc:
-            raise self._connection_error(method, url, exc) from None
+        outcome = self._exchange(call)
+        # Raised here, outside any `except`, so the error's __context__ is None: the requests
+        # exception (its URL, headers and body) is gone, only its description is kept.
+        if isinstance(outcome, RequestFailure):
+            raise self._connection_error(call, outcome)
+        response = outcome
         elapsed_ms = (time.monotonic() - started) * 1000
         body = _json_or_none(response)
-        fbtrace = _fbtrace(body, response)
+        redact = call.redactor.text
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
                 "%s %s -> %s (%.0f ms) fbtrace_id=%s",
-                method,
-                self.redactor.text(_path_and_query(response.url or url)),
+                call.method,
+                redact(_path_and_query(response.url or call.url)),
                 response.status_code,
                 elapsed_ms,
-                fbtrace,
+                redact(str(_fbtrace(body, response))),
             )
+        if response.is_redirect and not call.follow_redirects:
+            raise self._refused_redirect(call, response)
         if body is None:
-            raise self._not_json(method, url, response)
+            raise self._not_json(call, response)
         if response.status_code >= 400 or "error" in body:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            raise self._redacted(
-                error_from_envelope(body, response.status_code, retry_after=retry_after)
+            raise _redacted(
+                error_from_envelope(body, response.status_code, retry_after=retry_after),
+                call.redactor,
             )
+        if isinstance(body.get("error_message"), str):  # a container's status, in Meta's words
+            body["error_message"] = redact(body["error_message"])
         return body
 
+    def _exchange(self, call: _Call) -> requests.Response | RequestFailure:
+        """The HTTP exchange itself: the response, or what went wrong (never the exception)."""
+        try:
+            return self.session.request(
+                call.method,
+                call.url,
+                params=_clean(call.params),
+                data=_clean(call.data),
+                headers=dict(call.headers),
+                timeout=self.timeout,
+                allow_redirects=call.follow_redirects,
+            )
+        except requests.RequestException as exc:
+            return describe_request_failure(exc)
+
     # -- error shaping ----------------------------------------------------------------------
-    def _connection_error(
-        self, method: str, url: str, exc: requests.RequestException
-    ) -> ThreadsConnectionError:
-        where = self.redactor.text(_path_and_query(url))
-        kind = "timed out" if isinstance(exc, requests.Timeout) else "failed"
+    def _connection_error(self, call: _Call, failure: RequestFailure) -> ThreadsConnectionError:
+        where = call.redactor.text(_path_and_query(call.url))
+        host = host_of(call.url)
+        verb = "timed out" if failure.kind == "timeout" else "failed"
         return ThreadsConnectionError(
-            f"{method} {where} {kind} before Threads answered: {type(exc).__name__}. "
-            "Check the network and the base URL, or raise `timeout=`.",
-            request_sent=not _never_sent(exc),
+            f"{call.method} {where} on {host} {verb} before Threads answered: "
+            f"{FAILURE_TEXT[failure.kind]}. Check the network and the base URL, or raise "
+            "`timeout=`.",
+            request_sent=failure.sent,
+            host=host,
+            kind=failure.kind,
         )
 
-    def _not_json(self, method: str, url: str, response: requests.Response) -> ServerError:
+    def _not_json(self, call: _Call, response: requests.Response) -> ServerError:
         snippet = " ".join(response.text[:200].split())
         content_type = response.headers.get("Content-Type", "unknown content type")
         return ServerError(
-            self.redactor.text(
-                f"{method} {_path_and_query(url)} answered HTTP {response.status_code} with a "
-                f"body that is not JSON ({content_type}): {snippet!r}"
+            call.redactor.text(
+                f"{call.method} {_path_and_query(call.url)} answered HTTP "
+                f"{response.status_code} with a body that is not JSON ({content_type}): "
+                f"{snippet!r}"
             ),
             status_code=response.status_code,
         )
 
-    def _redacted(self, error: ThreadsAPIError) -> ThreadsAPIError:
-        error.message = self.redactor.text(error.message)
-        error.args = (error.message,)
-        return error
+    def _refused_redirect(self, call: _Call, response: requests.Response) -> ThreadsAPIError:
+        target = host_of(urljoin(call.url, response.headers.get("Location", "")))
+        return ThreadsAPIError(
+            call.redactor.text(
+                f"{call.method} {_path_and_query(call.url)} answered HTTP "
+                f"{response.status_code}, a redirect to {target}: this request carries a "
+                "secret, so it is not sent on. Check the base URL (Meta's OAuth endpoints do "
+                "not redirect)."
+            ),
+            status_code=response.status_code,
+        )
 
-    def _log_retry(self, method: str, url: str, why: str, delay: float, attempt: int) -> None:
+    def _log_retry(self, call: _Call, why: str, delay: float, attempt: int) -> None:
         self.log.warning(
             "Retrying %s %s after %s in %.1f s (retry %d of %d)",
-            method,
-            self.redactor.text(_path_and_query(url)),
+            call.method,
+            call.redactor.text(_path_and_query(call.url)),
             why,
             delay,
             attempt,
             self.retry.max_retries,
         )
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One request as the retry loop sends it, with the redactor that knows its secrets."""
+
+    method: str
+    url: str
+    params: Mapping[str, Any] | None
+    data: Mapping[str, Any] | None
+    headers: Mapping[str, str]
+    redactor: Redactor
+    follow_redirects: bool = True
+
+
+def _redacted(error: ThreadsAPIError, redactor: Redactor) -> ThreadsAPIError:
+    """The server's own strings in an error, redacted (a token echoed in a message)."""
+    error.message = redactor.text(error.message)
+    error.args = (error.message,)
+    if error.type is not None:
+        error.type = redactor.text(str(error.type))
+    if error.fbtrace_id is not None:
+        error.fbtrace_id = redactor.text(str(error.fbtrace_id))
+    return error
+
+
+@dataclass(frozen=True)
+class RequestFailure:
+    """How a request that got no HTTP answer failed, kept instead of the exception itself.
+
+    `kind`: dns, refused, timeout, reset, tls or connection; `sent`: whether the request may
+    have reached the server (False when the connection was never made).
+    """
+
+    kind: str
+    sent: bool
+
+    @property
+    def description(self) -> str:
+        return FAILURE_TEXT[self.kind]
+
+
+def describe_request_failure(exc: requests.RequestException) -> RequestFailure:
+    """The kind of a requests failure, read from its exception chain (no reference kept)."""
+    chain = _exception_chain(exc)
+
+    def found(*types: type[BaseException]) -> bool:
+        return any(isinstance(e, types) for e in chain)
+
+    dns = found(socket.gaierror) or any(type(e).__name__ == "NameResolutionError" for e in chain)
+    if isinstance(exc, requests.exceptions.SSLError) or found(ssl.SSLError):
+        kind = "tls"
+    elif dns:
+        kind = "dns"
+    elif found(ConnectionRefusedError):
+        kind = "refused"
+    elif isinstance(exc, requests.Timeout) or found(TimeoutError):
+        kind = "timeout"
+    elif isinstance(exc, requests.exceptions.ChunkedEncodingError) or found(
+        ConnectionResetError,
+        ConnectionAbortedError,
+        BrokenPipeError,
+        http.client.RemoteDisconnected,
+        ProtocolError,
+    ):
+        kind = "reset"
+    else:
+        kind = "connection"
+    never_sent = (
+        kind in ("dns", "refused")
+        or isinstance(exc, requests.ConnectTimeout)
+        or found(NewConnectionError)
+    )
+    return RequestFailure(kind, sent=not never_sent)
+
+
+def _exception_chain(exc: BaseException, limit: int = 16) -> list[BaseException]:
+    """The exception and those it wraps (args, urllib3's `reason`, cause, context)."""
+    found: list[BaseException] = []
+    pending: list[BaseException] = [exc]
+    while pending and len(found) < limit:
+        current = pending.pop(0)
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        linked = [
+            *current.args,
+            getattr(current, "reason", None),
+            current.__cause__,
+            current.__context__,
+        ]
+        pending.extend(item for item in linked if isinstance(item, BaseException))
+    return found
+
+
+def host_of(url: str) -> str:
+    """A URL's host and port, for messages (never its user info, path or query)."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "an unreadable host"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port}" if port else host or "an unknown host"
 
 
 def new_session(pool_size: int = 16) -> requests.Session:
@@ -280,16 +436,6 @@ def _fbtrace(body: Mapping[str, Any] | None, response: requests.Response) -> str
 def _path_and_query(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
-
-
-def _never_sent(exc: requests.RequestException) -> bool:
-    """True when the connection failed before the request went out."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError):
-        text = repr(exc)
-        return "NewConnectionError" in text or "Connection refused" in text
-    return False
 
 
 class _Urllib3Redaction(logging.Filter):

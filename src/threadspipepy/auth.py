@@ -17,7 +17,9 @@ message and what to do next, and never a secret. The `ThreadsPipe` methods of th
 wrap these into 0.4.5's result dicts.
 
 The functions that send requests take `base_url` (argument > `THREADS_API_BASE_URL` >
-`https://graph.threads.net`, as the client does), `timeout` and `session`.
+`https://graph.threads.net`, as the client does), `timeout`, `session` and
+`allow_insecure_http` (plain http to a host that is not loopback is refused unless True; None
+reads `THREADS_ALLOW_INSECURE_HTTP`).
 
 This module holds the flow itself (scopes, the URL and state, the redirect, the exchanges and
 refresh); `Credentials` (`_credentials`), the OAuth errors and their explanation
@@ -46,7 +48,13 @@ from ._credentials import LONG_LIVED_LIFETIME as LONG_LIVED_LIFETIME
 from ._credentials import REFRESH_MIN_AGE as REFRESH_MIN_AGE
 from ._credentials import SHORT_LIVED_LIFETIME as SHORT_LIVED_LIFETIME
 from ._credentials import Credentials, _expires_in, _utcnow
-from ._envfile import EnvFileError, check_env_target, read_env_value, update_env_file
+from ._envfile import (
+    EnvFileError,
+    InsecureEnvFileWarning,
+    check_env_target,
+    read_env_value,
+    update_env_file,
+)
 from ._log import logger_for
 from ._oauth_errors import (
     _STEP_NAMES,
@@ -60,7 +68,14 @@ from ._oauth_errors import _explained as _explained
 from ._redaction import MASK, Redactor
 from ._retry import RetryPolicy
 from ._transport import Endpoint, GraphClient
-from .config import DEFAULT_THREADS_BASE_URL, THREADS_BASE_URL_ENV, resolve_base_url
+from .config import (
+    ALLOW_INSECURE_HTTP_ENV,
+    DEFAULT_THREADS_BASE_URL,
+    THREADS_BASE_URL_ENV,
+    check_base_url,
+    env_flag,
+    resolve_base_url,
+)
 from .errors import (
     ThreadsAPIError,
     ThreadsConnectionError,
@@ -79,6 +94,7 @@ __all__ = [
     "AuthorizationResponse",
     "Credentials",
     "EnvFileError",
+    "InsecureEnvFileWarning",
     "OAuthError",
     "StateMismatchError",
     "authorization_url",
@@ -350,18 +366,23 @@ def _standalone_graph(
     timeout: float,
     session: requests.Session | None,
     secrets_: Iterable[str | None],
+    allow_insecure_http: bool | None = None,
     *,
     access_token: str = "",
     api_version: str = "",
 ) -> Iterator[GraphClient]:
     """A GraphClient for OAuth calls made without a ThreadsPipe (closed afterwards); with
-    `access_token` and `api_version` ("v1.0") it also makes Graph calls (debug_token)."""
+    `access_token` and `api_version` ("v1.0") it also makes Graph calls (debug_token).
+
+    The base URL is argument > `THREADS_API_BASE_URL` > Meta's; plain http is refused for a host
+    that is not loopback unless `allow_insecure_http` (default: `THREADS_ALLOW_INSECURE_HTTP`).
+    """
     base = resolve_base_url(base_url, THREADS_BASE_URL_ENV, DEFAULT_THREADS_BASE_URL)
-    if not base.startswith(("http://", "https://")):
-        raise ValidationError(
-            f"base_url must be an http(s) URL such as {DEFAULT_THREADS_BASE_URL!r}.",
-            parameter="base_url",
-        )
+    if allow_insecure_http is None:
+        allow_insecure_http = env_flag(os.environ.get(ALLOW_INSECURE_HTTP_ENV))
+    check_base_url(
+        base, "base_url", allow_insecure_http=allow_insecure_http, env_name=THREADS_BASE_URL_ENV
+    )
     graph = GraphClient(
         access_token=access_token,
         endpoint=Endpoint(base, api_version),
@@ -391,9 +412,14 @@ def _oauth_request(
 
     Sent as not repeatable: Meta's OAuth answers are final (a wrong secret even comes back as
     Graph code 1, which would otherwise look transient), and a code may be used only once. A
-    connection that failed before the request went out is still retried.
+    connection that failed before the request went out is still retried. `secrets_` (the app
+    secret, the code, a token) are masked in every log line and error besides the client's own,
+    and the request never follows a redirect. Errors are raised outside any `except`, so none
+    keeps the transport's error (or anything behind it) as its context.
     """
-    redactor = Redactor(secrets_)
+    redactor = graph.redactor.with_secrets(secrets_)
+    failure: ThreadsAPIError | ThreadsConnectionError | None = None
+    body: dict[str, Any] = {}
     try:
         body = graph.request(
             method,
@@ -403,15 +429,21 @@ def _oauth_request(
             versioned=False,
             authenticated=False,
             idempotent=False,
+            secrets=secrets_,
         )
-    except ThreadsAPIError as exc:
-        raise _explained(exc, step, redactor) from None
-    except ThreadsConnectionError as exc:
+    except (ThreadsAPIError, ThreadsConnectionError) as exc:
+        failure = exc
+    if isinstance(failure, ThreadsAPIError):
+        raise _explained(failure, step, redactor)
+    if isinstance(failure, ThreadsConnectionError):
         raise ThreadsConnectionError(
-            redactor.text(str(exc)), request_sent=exc.request_sent
-        ) from None
+            redactor.text(str(failure)),
+            request_sent=failure.request_sent,
+            host=failure.host,
+            kind=failure.kind,
+        )
     if "error_message" in body or "error_code" in body:  # an OAuth error shape with HTTP 200
-        raise _explained(error_from_envelope(body, 200), step, redactor) from None
+        raise _explained(error_from_envelope(body, 200), step, redactor)
     if not isinstance(body.get("access_token"), str) or not body["access_token"]:
         raise OAuthError(
             f"{_STEP_NAMES.get(step, 'The OAuth request')} failed: Meta's answer has no "
@@ -497,11 +529,14 @@ def exchange_code(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
     """Swap an authorization code for a short-lived token (1 hour):
     `{'access_token': ..., 'user_id': ...}` as Meta sends it. The code may have its `#_`."""
     client_id, secret, clean, redirect = _exchange_args(app_id, app_secret, code, redirect_uri)
-    with _standalone_graph(base_url, timeout, session, (secret, clean)) as graph:
+    with _standalone_graph(
+        base_url, timeout, session, (secret, clean), allow_insecure_http
+    ) as graph:
         return _exchange_code(graph, client_id, secret, clean, redirect)
 
 
@@ -512,12 +547,15 @@ def exchange_for_long_lived(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
     """Swap a short-lived token for a long-lived one (60 days):
     `{'access_token', 'token_type', 'expires_in'}`. Server side only: it carries the secret."""
     secret = _secret(app_secret)
     token = _token(short_lived_token, "short_lived_token")
-    with _standalone_graph(base_url, timeout, session, (secret, token)) as graph:
+    with _standalone_graph(
+        base_url, timeout, session, (secret, token), allow_insecure_http
+    ) as graph:
         return _exchange_for_long_lived(graph, secret, token)
 
 
@@ -527,12 +565,13 @@ def refresh_access_token(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
     """Refresh a long-lived token (at least 24 hours old, not expired) for another 60 days:
     `{'access_token', 'token_type', 'expires_in'}`. The old token stays valid until it expires.
     """
     token = _token(access_token, "access_token")
-    with _standalone_graph(base_url, timeout, session, (token,)) as graph:
+    with _standalone_graph(base_url, timeout, session, (token,), allow_insecure_http) as graph:
         return _refresh(graph, token)
 
 
@@ -545,13 +584,16 @@ def get_access_tokens(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
     """0.4.5's two exchanges in one: `{'user_id', 'tokens': {'short_lived', 'long_lived'}}`.
 
     `auth_code` may be the code (with or without `#_`) or the whole redirect URL.
     """
     client_id, secret, code, redirect = _exchange_args(app_id, app_secret, auth_code, redirect_uri)
-    with _standalone_graph(base_url, timeout, session, (secret, code)) as graph:
+    with _standalone_graph(
+        base_url, timeout, session, (secret, code), allow_insecure_http
+    ) as graph:
         return _get_access_tokens(graph, client_id, secret, code, redirect)
 
 
@@ -574,6 +616,7 @@ def complete_authorization(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> Credentials:
     """Finish the authorization: check the state, exchange the code, then for a long-lived
     token; returns long-lived `Credentials` (60 days).
@@ -586,7 +629,9 @@ def complete_authorization(
     client_id, secret, redirect, answer, granted = _completion_args(
         app_id, app_secret, redirect_uri, requested_url, state, scopes
     )
-    with _standalone_graph(base_url, timeout, session, (secret, answer.code)) as graph:
+    with _standalone_graph(
+        base_url, timeout, session, (secret, answer.code), allow_insecure_http
+    ) as graph:
         return _complete(graph, client_id, secret, redirect, answer.code, granted)
 
 
@@ -635,6 +680,7 @@ def refresh_credentials(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> Credentials:
     """New long-lived `Credentials` from refreshing these (the old token stays valid).
 
@@ -642,7 +688,9 @@ def refresh_credentials(
     any request.
     """
     _check_refreshable(credentials)
-    with _standalone_graph(base_url, timeout, session, (credentials.access_token,)) as graph:
+    with _standalone_graph(
+        base_url, timeout, session, (credentials.access_token,), allow_insecure_http
+    ) as graph:
         return _refresh_credentials(graph, credentials)
 
 
@@ -683,12 +731,13 @@ def refresh_token(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
+    allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
     """Refresh a long-lived token and, with `env_path` and `env_variable`, write the new one
     into that `.env` file (atomically, other lines untouched). Returns Meta's JSON."""
     token = _token(access_token, "access_token")
     target = check_env_target(env_path, env_variable)
-    with _standalone_graph(base_url, timeout, session, (token,)) as graph:
+    with _standalone_graph(base_url, timeout, session, (token,), allow_insecure_http) as graph:
         body = _refresh(graph, token)
     if target is not None:
         update_env_file(target[0], target[1], str(body["access_token"]))

@@ -7,16 +7,24 @@ request sees the new values (0.4.5 kept stale tokens in prebuilt URLs).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
+from urllib.parse import urlsplit
 
+from . import validation
 from .errors import ValidationError
 
 DEFAULT_THREADS_BASE_URL = "https://graph.threads.net"
 DEFAULT_GITHUB_BASE_URL = "https://api.github.com"
 THREADS_BASE_URL_ENV = "THREADS_API_BASE_URL"
 GITHUB_BASE_URL_ENV = "GITHUB_API_BASE_URL"
+# "1"/"true"/"yes"/"on" here lets from_env() and the CLI use a plain-http base URL that is not
+# loopback (allow_insecure_http=True in Python).
+ALLOW_INSECURE_HTTP_ENV = "THREADS_ALLOW_INSECURE_HTTP"
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y"})
+_API_VERSION = re.compile(r"v\d+(\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class ClientConfig:
     media_host: Any = None
     journal: Any = None  # a JournalStore, a SQLite path, or None: the default file
     journal_wait: float = 30.0
+    allow_insecure_http: bool = False
 
     def __repr__(self) -> str:
         return f"ClientConfig(user_id={self.user_id!r}, threads_base_url={self.threads_base_url!r})"
@@ -66,18 +75,19 @@ class ClientConfig:
             )
         applied = {k: v for k, v in changes.items() if v is not None}
         if "user_id" in applied:
-            applied["user_id"] = str(applied["user_id"])
+            applied["user_id"] = user_id_text(applied["user_id"])
         new = replace(self, **applied)
         new.check()
         return new
 
     def check(self) -> None:
-        """Reject values that would make requests fail or hang, naming the parameter."""
+        """Reject values that would make requests fail, hang or leak, naming the parameter."""
+        self._check_types()
         if not self.user_id:
             raise ValidationError(
                 "user_id must be a non-empty Threads user id.", parameter="user_id"
             )
-        if not isinstance(self.access_token, str) or not self.access_token:
+        if not self.access_token:
             raise ValidationError(
                 "access_token must be a non-empty string (a Threads user access token).",
                 parameter="access_token",
@@ -98,13 +108,47 @@ class ClientConfig:
                 raise ValidationError(f"{name} must be a number of seconds >= 0.", parameter=name)
         if not isinstance(self.max_retries, int) or self.max_retries < 0:
             raise ValidationError("max_retries must be an integer >= 0.", parameter="max_retries")
-        for name in ("threads_base_url", "gh_base_url"):
-            url = getattr(self, name)
-            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        check_base_url(
+            self.threads_base_url,
+            "threads_base_url",
+            allow_insecure_http=self.allow_insecure_http,
+            env_name=THREADS_BASE_URL_ENV,
+        )
+        check_base_url(
+            self.gh_base_url,
+            "gh_base_url",
+            allow_insecure_http=self.allow_insecure_http,
+            env_name=GITHUB_BASE_URL_ENV,
+        )
+        validation.github_owner(self.gh_username)
+        validation.github_repo(self.gh_repo_name)
+
+    def _check_types(self) -> None:
+        """Values of the wrong type, which would otherwise fail later, in a request."""
+        if not isinstance(self.access_token, str):
+            raise ValidationError(
+                f"access_token must be a string (a Threads user access token), got "
+                f"{type(self.access_token).__name__}.",
+                parameter="access_token",
+            )
+        for name in ("gh_bearer_token", "gh_api_version"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
                 raise ValidationError(
-                    f"{name} must be an http(s) URL such as {DEFAULT_THREADS_BASE_URL!r}.",
-                    parameter=name,
+                    f"{name} must be a string, got {type(value).__name__}.", parameter=name
                 )
+        version: Any = self.threads_api_version  # typed str, but callers pass anything
+        if not isinstance(version, str) or not _API_VERSION.fullmatch(version):
+            hint = f" (did you mean 'v{version}.0'?)" if isinstance(version, int) else ""
+            raise ValidationError(
+                f"threads_api_version must be a version string such as 'v1.0', got "
+                f"{version!r}{hint}.",
+                parameter="threads_api_version",
+            )
+        if not isinstance(self.allow_insecure_http, bool):
+            raise ValidationError(
+                "allow_insecure_http must be True or False.", parameter="allow_insecure_http"
+            )
 
 
 def _positive(value: Any) -> bool:
@@ -116,3 +160,61 @@ def resolve_base_url(argument: str | None, env_name: str, default: str) -> str:
     if argument:
         return argument
     return os.environ.get(env_name) or default
+
+
+def user_id_text(value: Any) -> str:
+    """A user id given as str or int (digits, or Graph's "me"), as the string paths use."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValidationError(
+            f"user_id must be the Threads user id as a string or int (e.g. '1234567890'), "
+            f"got {type(value).__name__} {value!r}.",
+            parameter="user_id",
+        )
+    return str(value)
+
+
+def env_flag(value: Any) -> bool:
+    """An environment variable's yes/no: 1, true, yes, on (any case) mean yes."""
+    return isinstance(value, str) and value.strip().lower() in _TRUE_WORDS
+
+
+def check_base_url(
+    url: Any,
+    parameter: str,
+    *,
+    allow_insecure_http: bool = False,
+    env_name: str | None = None,
+) -> str:
+    """An http(s) base URL; plain http only to a loopback host unless the caller opts in.
+
+    Over plain http the access token (or GitHub token) would cross the network in clear, so
+    `http://` is refused for any host but `localhost` and loopback addresses (the sandbox) unless
+    `allow_insecure_http=True`. User info (`user:pass@`) is refused: it would end up in logs.
+    """
+    where = f" (the argument or ${env_name})" if env_name else ""
+    example = DEFAULT_GITHUB_BASE_URL if parameter.startswith("gh") else DEFAULT_THREADS_BASE_URL
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        host = parts.hostname if parts is not None else None
+    except ValueError:
+        parts = host = None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        raise ValidationError(
+            f"{parameter}{where} must be an http(s) URL such as {example!r}, got {url!r}.",
+            parameter=parameter,
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ValidationError(
+            f"{parameter}{where} must not carry a user name or password (user:pass@host): "
+            "credentials in a URL end up in logs.",
+            parameter=parameter,
+        )
+    if parts.scheme == "http" and not allow_insecure_http and not validation.host_is_loopback(host):
+        raise ValidationError(
+            f"{parameter}{where} is plain http to {host}: the token would travel in clear. Use "
+            f"https (such as {example!r}), a loopback address (http://127.0.0.1:PORT, "
+            "http://localhost), or opt in with allow_insecure_http=True "
+            f"(${ALLOW_INSECURE_HTTP_ENV}=1 for from_env() and the command line).",
+            parameter=parameter,
+        )
+    return str(url)

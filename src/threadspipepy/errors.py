@@ -66,11 +66,23 @@ class ThreadsConnectionError(ThreadsPipeError):
 
     `request_sent` is False when the connection failed before the request went out, so
     Meta cannot have acted on it; True when it may have (a read timeout, a dropped answer).
+    `host` is the server's host (and port) and `kind` the cause: `dns`, `refused`, `timeout`,
+    `reset`, `tls` or `connection`. The error keeps no reference to the underlying requests
+    exception (whose URL, headers and body may carry a secret): this description replaces it.
     """
 
-    def __init__(self, message: str, *, request_sent: bool = True) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_sent: bool = True,
+        host: str | None = None,
+        kind: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.request_sent = request_sent
+        self.host = host
+        self.kind = kind
 
 
 class ThreadsAPIError(ThreadsPipeError):

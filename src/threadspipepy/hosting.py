@@ -22,6 +22,8 @@ from urllib.parse import quote
 import requests
 
 from ._log import Log
+from ._redaction import redact_text
+from ._transport import RequestFailure, describe_request_failure
 from .errors import MediaHostingError
 from .media import LocalFile
 
@@ -175,14 +177,17 @@ class GitHubHost:
             "X-GitHub-Api-Version": self.api_version,
             "Content-Type": "application/json",
         }
+        failure: RequestFailure | None = None
         try:
             response = self.session.request(
                 method, url, headers=headers, timeout=self.timeout, **kwargs
             )
         except requests.RequestException as exc:
+            failure = describe_request_failure(exc)  # the exception (and its headers) dropped
+        if failure is not None:  # raised outside the except: no __context__ holding the token
             raise MediaHostingError(
-                f"GitHub {method} {path} failed before an answer: {type(exc).__name__}."
-            ) from None
+                f"GitHub {method} {path} failed before an answer: {failure.description}."
+            )
         try:
             body = response.json()
         except ValueError:
@@ -192,8 +197,11 @@ class GitHubHost:
         if response.status_code >= 300:
             message = body.get("message") if isinstance(body, dict) else None
             raise MediaHostingError(
-                f"GitHub {method} {path} answered HTTP {response.status_code}: "
-                f"{message or response.reason}.",
+                redact_text(  # GitHub's own words may echo the token
+                    f"GitHub {method} {path} answered HTTP {response.status_code}: "
+                    f"{message or response.reason}.",
+                    (self._token,),
+                ),
                 status_code=response.status_code,
             )
         return body if isinstance(body, dict) else {}

@@ -15,7 +15,7 @@ import binascii
 import io
 import os
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -26,6 +26,7 @@ import requests
 
 from .errors import ValidationError
 from .planning import PlannedMedia
+from .validation import host_is_internal, host_is_loopback
 
 IMAGE, VIDEO = "IMAGE", "VIDEO"
 KIND_BY_EXTENSION = {".jpg": IMAGE, ".jpeg": IMAGE, ".png": IMAGE, ".mp4": VIDEO, ".mov": VIDEO}
@@ -142,13 +143,33 @@ def kind_from_content_type(content_type: str | None) -> str | None:
     return KIND_BY_MIME.get(mime)
 
 
+def file_list(files: Any) -> list[Any]:
+    """`files=` as a list: a list (or tuple, or other sequence) of files; None means none.
+
+    A single file given on its own (a URL string, a path, bytes, a file object) is refused
+    with a message that says a list is expected, rather than read character by character.
+    """
+    if files is None or files == "":
+        return []
+    single = isinstance(files, str | bytes | bytearray | memoryview | os.PathLike) or hasattr(
+        files, "read"
+    )
+    if single or isinstance(files, Mapping) or not isinstance(files, Iterable):
+        shown = f"a {type(files).__name__}"
+        hint = f", e.g. files=[{files!r}]" if isinstance(files, str) and len(files) < 80 else ""
+        raise ValidationError(
+            f"files must be a list of files, got {shown}{hint}.", parameter="files"
+        )
+    return list(files)
+
+
 def classify(file: Any, index: int) -> MediaFile:
     """What `files[index]` is, resolved in CLASSIFICATION_ORDER; ValidationError if nothing."""
     where = f"files[{index}]"
     if isinstance(file, bytes | bytearray | memoryview):
         return _in_memory(bytes(file), index, f"{where} (bytes)")
     if isinstance(file, os.PathLike):
-        return _on_disk(Path(os.fspath(file)), index, must_exist=True)
+        return _on_disk(_not_a_directory(Path(os.fspath(file)), where), index, must_exist=True)
     if hasattr(file, "read"):
         return _from_stream(file, index)
     if not isinstance(file, str):
@@ -160,9 +181,12 @@ def classify(file: Any, index: int) -> MediaFile:
     text = file.strip()
     if is_url(text):
         return _remote(text, index)
+    _refuse_other_schemes(text, where)
     path = Path(text).expanduser() if text and len(text) < 4096 else None
     if path is not None and path.is_file():
         return _on_disk(path, index, must_exist=True)
+    if path is not None and path.is_dir():
+        _not_a_directory(path, where)
     if text.startswith("data:"):
         return _in_memory(_decode_data_uri(text, where), index, f"{where} (data URI)")
     decoded = _decode_base64(text)
@@ -172,12 +196,66 @@ def classify(file: Any, index: int) -> MediaFile:
 
 
 def _remote(url: str, index: int) -> RemoteFile:
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        shown = url.replace(parts.netloc, parts.netloc.rpartition("@")[2], 1)
+        raise ValidationError(
+            f"files[{index}] ({shown}) carries a user name or password (user:pass@host): Threads "
+            "cannot use them and they would end up in logs; use a public URL.",
+            parameter=f"files[{index}]",
+        )
     refused = refused_extension(url)
     if refused:
         raise ValidationError(
             f"files[{index}] ({url}) is a {refused} file; {RULE}.", parameter=f"files[{index}]"
         )
     return RemoteFile(index, url)
+
+
+def _refuse_other_schemes(text: str, where: str) -> None:
+    """`ftp://...`, `file://...`: a URL, but not one Threads can fetch."""
+    scheme, separator, _ = text.partition("://")
+    if not (separator and scheme and scheme.isascii() and scheme.replace("+", "").isalnum()):
+        return
+    if scheme.lower() in ("http", "https"):
+        raise ValidationError(
+            f"{where} ({text[:80]}) is not a valid http(s) URL (no host, or a space in it).",
+            parameter=where,
+        )
+    if scheme:
+        raise ValidationError(
+            f"{where} ({text[:80]}) is a {scheme.lower()}:// URL; Threads fetches media only over "
+            "http(s): give an http(s) URL or a local path.",
+            parameter=where,
+        )
+
+
+def _not_a_directory(path: Path, where: str) -> Path:
+    if path.is_dir():
+        raise ValidationError(
+            f"{where} ({path}) is a directory; give the files in it one by one.",
+            parameter=where,
+        )
+    return path
+
+
+def check_fetchable(files: Sequence[MediaFile], threads_base_url: str | None) -> None:
+    """Media URLs Meta's servers could not fetch: loopback, private, link-local addresses.
+
+    Checked only when talking to Meta (a base URL that is not loopback): the sandbox, on this
+    machine, fetches from loopback itself. Hosts are judged by their literal name (an IP
+    address or `localhost`); nothing is looked up in DNS before the request.
+    """
+    if threads_base_url is None or host_is_loopback(urlsplit(threads_base_url).hostname):
+        return
+    for file in files:
+        if isinstance(file, RemoteFile) and host_is_internal(urlsplit(file.url).hostname):
+            raise ValidationError(
+                f"files[{file.index}] ({file.url}) is on a loopback, private or link-local "
+                "address, which Threads' servers cannot fetch; publish it at a public URL (or "
+                "pass the local file and let the media host publish it).",
+                parameter=f"files[{file.index}]",
+            )
 
 
 def _on_disk(path: Path, index: int, *, must_exist: bool) -> LocalFile:
@@ -277,8 +355,11 @@ def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def classify_all(files: Sequence[Any]) -> list[MediaFile]:
-    return [classify(file, i) for i, file in enumerate(files)]
+def classify_all(files: Sequence[Any], threads_base_url: str | None = None) -> list[MediaFile]:
+    """Every file classified; with `threads_base_url`, URLs Meta cannot fetch are refused."""
+    classified = [classify(file, i) for i, file in enumerate(files)]
+    check_fetchable(classified, threads_base_url)
+    return classified
 
 
 def plan_media(
@@ -320,14 +401,17 @@ def head_probe(session: requests.Session, timeout: float) -> Callable[[str], str
     """
 
     def probe(url: str) -> str | None:
+        failure: str | None = None
         try:
             response = session.head(url, allow_redirects=True, timeout=timeout)
         except requests.RequestException as exc:
+            failure = type(exc).__name__  # only the name: no context kept for the error
+        if failure is not None:
             raise ValidationError(
-                f"{url} could not be reached to learn its type ({type(exc).__name__}); "
+                f"{url} could not be reached to learn its type ({failure}); "
                 "Threads must be able to fetch it too.",
                 parameter="files",
-            ) from None
+            )
         if response.status_code >= 400:
             raise ValidationError(
                 f"{url} answered HTTP {response.status_code}; Threads must be able to fetch it.",

@@ -39,12 +39,15 @@ from ._retry import RetryPolicy
 from ._transport import Endpoint, GraphClient, path_of
 from .auth import Credentials
 from .config import (
+    ALLOW_INSECURE_HTTP_ENV,
     DEFAULT_GITHUB_BASE_URL,
     DEFAULT_THREADS_BASE_URL,
     GITHUB_BASE_URL_ENV,
     THREADS_BASE_URL_ENV,
     ClientConfig,
+    env_flag,
     resolve_base_url,
+    user_id_text,
 )
 from .errors import ThreadsPipeError, ValidationError
 from .hosting import MediaHost, github_host
@@ -63,6 +66,7 @@ ENV_VARIABLES: dict[str, str] = {
     "THREADS_API_VERSION": "threads_api_version",
     THREADS_BASE_URL_ENV: "threads_base_url",
     GITHUB_BASE_URL_ENV: "gh_base_url",
+    ALLOW_INSECURE_HTTP_ENV: "allow_insecure_http",
 }
 
 
@@ -120,6 +124,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         journal_wait: float = 30.0,
         token_store: tokens.TokenStore | str | os.PathLike[str] | None = None,
         refresh_after: timedelta | float = tokens.DEFAULT_REFRESH_AFTER,
+        allow_insecure_http: bool = False,
     ) -> None:
         store, kept_age = None, tokens.DEFAULT_REFRESH_AFTER
         if token_store is not None:  # the store's token wins; the arguments only fill it
@@ -138,8 +143,13 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 f"ThreadsPipe() missing required argument(s): {', '.join(missing)} "
                 "(or pass credentials=)"
             )
+        if session is not None and not isinstance(session, requests.Session):
+            raise ValidationError(
+                f"session must be a requests.Session (or None), got {type(session).__name__}.",
+                parameter="session",
+            )
         self._config = ClientConfig(
-            user_id=str(user_id),
+            user_id=user_id_text(user_id),
             access_token=access_token,
             disable_logging=disable_logging,
             wait_before_post_publish=wait_before_post_publish,
@@ -168,6 +178,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             media_host=media_host,
             journal=journal,
             journal_wait=journal_wait,
+            allow_insecure_http=allow_insecure_http,
         )
         self._config.check()
         # Time is injectable so tests never sleep for real; replace both together.
@@ -227,6 +238,8 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             values.update({k: v for k, v in dotenv_values(env_file).items() if v})
         values.update({k: v for k, v in os.environ.items() if k in ENV_VARIABLES and v})
         options = {ENV_VARIABLES[k]: v for k, v in values.items() if k in ENV_VARIABLES}
+        if "allow_insecure_http" in options:
+            options["allow_insecure_http"] = env_flag(options["allow_insecure_http"])
         options.update(overrides)
         if "user_id" not in options or "access_token" not in options:
             raise ValidationError(
@@ -337,7 +350,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         """
         request = PipeRequest(
             post=post,
-            files=list(files or []),
+            files=media_mod.file_list(files),
             file_captions=file_captions,
             tags=tags,
             reply_to_id=reply_to_id,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import json
 import re
+import socket
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -18,17 +20,33 @@ REPLY_CONTROLS: tuple[str, ...] = (
     "followers_only",
 )
 TOPIC_TAG_MAX = 50
-_COUNTRY_CODE = re.compile(r"^[A-Za-z]{2}$")
+_DIGITS = re.compile(r"[0-9]+")
+# ISO 3166-1 alpha-2: the 249 officially assigned codes (not the reserved ones such as UK, EU).
+_ISO_CODES = """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
+    BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM
+    DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS
+    GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
+    KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ
+    MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM
+    PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
+    SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
+    VN VU WF WS YE YT ZA ZM ZW
+"""
+ISO_COUNTRY_CODES: frozenset[str] = frozenset(_ISO_CODES.split())
+# Codes people reach for that ISO does not assign, and the one it does.
+_COUNTRY_HINTS = {"UK": "GB", "EN": "GB"}
 
 
 def require_id(value: Any, parameter: str) -> str:
-    """A Threads id given as str or int; returns it as a string."""
-    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+    """A Threads id (digits) given as str or int; returns it as a string."""
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    if isinstance(value, bool) or not _DIGITS.fullmatch(text):
         raise ValidationError(
             f"{parameter} must be a Threads id (a string of digits), got {value!r}.",
             parameter=parameter,
         )
-    return str(value).strip()
+    return text
 
 
 def reply_control(value: str | None) -> str | None:
@@ -44,24 +62,51 @@ def reply_control(value: str | None) -> str | None:
 
 
 def country_codes(value: str | Iterable[str] | None) -> str | None:
-    """ISO 3166-1 alpha-2 codes as a list or comma string -> Meta's comma-separated form."""
+    """ISO 3166-1 alpha-2 codes -> Meta's comma-separated form.
+
+    A list (or tuple, set) of codes, or one comma-separated string ("US,CA"); any case. Each
+    must be an assigned code (ISO_COUNTRY_CODES): "XX" or "UK" (which is "GB") is refused.
+    """
     if value is None:
         return None
-    items = value.split(",") if isinstance(value, str) else list(value)
-    codes = [str(code).strip() for code in items if str(code).strip()]
-    bad = [code for code in codes if not _COUNTRY_CODE.match(code)]
-    if not codes or bad:
+    if isinstance(value, str):
+        items: list[Any] = value.split(",")
+    elif isinstance(value, Iterable) and not isinstance(value, Mapping | bytes | bytearray):
+        items = list(value)
+    else:
         raise ValidationError(
-            "allowed_country_codes must be two-letter ISO 3166-1 codes such as ['US', 'CA']"
-            + (f"; not valid: {', '.join(map(repr, bad))}." if bad else "."),
+            "allowed_country_codes must be a list of ISO 3166-1 alpha-2 codes such as "
+            f"['US', 'CA'] (or the string 'US,CA'), got {type(value).__name__} {value!r}.",
             parameter="allowed_country_codes",
         )
-    return ",".join(code.upper() for code in codes)
+    not_text = [item for item in items if not isinstance(item, str)]
+    if not_text:
+        raise ValidationError(
+            f"allowed_country_codes entries must be strings such as 'US', got {not_text[0]!r}.",
+            parameter="allowed_country_codes",
+        )
+    codes = [code.strip().upper() for code in items if code.strip()]
+    bad = [code for code in codes if code not in ISO_COUNTRY_CODES]
+    if not codes or bad:
+        hints = [f"{code} is {_COUNTRY_HINTS[code]}" for code in bad if code in _COUNTRY_HINTS]
+        raise ValidationError(
+            "allowed_country_codes must be two-letter ISO 3166-1 codes such as ['US', 'CA']"
+            + (f"; not valid: {', '.join(map(repr, bad))}" if bad else "")
+            + (f" ({'; '.join(hints)})" if hints else "")
+            + ".",
+            parameter="allowed_country_codes",
+        )
+    return ",".join(codes)
 
 
 def topic_tag(value: str | None) -> str | None:
     if value is None:
         return None
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"topic_tag must be a string such as 'python', got {type(value).__name__} {value!r}.",
+            parameter="topic_tag",
+        )
     tag = value[1:] if value.startswith("#") else value
     if not 1 <= len(tag) <= TOPIC_TAG_MAX or "." in tag or "&" in tag:
         raise ValidationError(
@@ -87,22 +132,49 @@ TEXT_ATTACHMENT_MAX = 10_000
 STYLES = frozenset({"bold", "italic", "highlight", "underline", "strikethrough"})
 
 
-def poll(options: Sequence[str] | None) -> str | None:
-    """2-4 options of 1-25 characters -> Meta's `poll_attachment` JSON."""
+def poll(options: Sequence[str] | Mapping[str, str] | None) -> str | None:
+    """2-4 options of 1-25 characters -> Meta's `poll_attachment` JSON.
+
+    A list of option strings (`['Yes', 'No']`), or Meta's own shape
+    (`{'option_a': 'Yes', 'option_b': 'No'}`, keys in order without gaps): both are checked
+    the same way.
+    """
     if options is None:
         return None
-    if isinstance(options, str) or not 2 <= len(options) <= len(POLL_OPTION_NAMES):
+    values = _poll_values(options)
+    if not 2 <= len(values) <= len(POLL_OPTION_NAMES):
         raise ValidationError(
-            "poll must be a list of 2 to 4 option strings, e.g. poll=['Yes', 'No'].",
+            "poll must be a list of 2 to 4 option strings, e.g. poll=['Yes', 'No'] (or "
+            "{'option_a': 'Yes', 'option_b': 'No'}).",
             parameter="poll",
         )
-    for i, option in enumerate(options):
+    for name, option in zip(POLL_OPTION_NAMES, values, strict=False):
         if not isinstance(option, str) or not 1 <= len(option.strip()) <= POLL_OPTION_MAX:
             raise ValidationError(
-                f"poll option {i} must be 1-{POLL_OPTION_MAX} characters, got {option!r}.",
+                f"poll {name} must be 1-{POLL_OPTION_MAX} characters, got {option!r}.",
                 parameter="poll",
             )
-    return _json({name: o.strip() for name, o in zip(POLL_OPTION_NAMES, options, strict=False)})
+    return _json({name: o.strip() for name, o in zip(POLL_OPTION_NAMES, values, strict=False)})
+
+
+def _poll_values(options: Any) -> list[Any]:
+    """The options in order, from a list or from Meta's {'option_a': ...} mapping."""
+    if isinstance(options, Mapping):
+        keys = list(options)
+        if keys != list(POLL_OPTION_NAMES[: len(keys)]):
+            raise ValidationError(
+                "poll as a dict takes the keys option_a, option_b, then option_c and option_d, "
+                f"in order and without gaps; got {keys!r}.",
+                parameter="poll",
+            )
+        return list(options.values())
+    if isinstance(options, str | bytes) or not isinstance(options, Sequence):
+        raise ValidationError(
+            "poll must be a list of 2 to 4 option strings, e.g. poll=['Yes', 'No'], got "
+            f"{type(options).__name__}.",
+            parameter="poll",
+        )
+    return list(options)
 
 
 def spoilers(ranges: Sequence[Any] | None, text: str) -> str | None:
@@ -118,22 +190,22 @@ def spoilers(ranges: Sequence[Any] | None, text: str) -> str | None:
             f"spoilers allows at most {MAX_SPOILERS} ranges per post, got {len(ranges)}.",
             parameter="spoilers",
         )
-    spans = sorted(_span(r) for r in ranges)
+    spans = sorted(_span(r, "spoilers") for r in ranges)
     for (offset, length), following in zip(spans, [*spans[1:], None], strict=True):
         if offset + length > len(text):
             raise ValidationError(
-                f"spoiler range ({offset}, {length}) runs past the end of the text "
+                f"spoilers: the range ({offset}, {length}) runs past the end of the text "
                 f"({len(text)} characters).",
                 parameter="spoilers",
             )
         if following is not None and following[0] < offset + length:
-            raise ValidationError("spoiler ranges must not overlap.", parameter="spoilers")
+            raise ValidationError("spoilers: the ranges must not overlap.", parameter="spoilers")
     return _json(
         [{"entity_type": "SPOILER", "offset": offset, "length": length} for offset, length in spans]
     )
 
 
-def _span(value: Any) -> tuple[int, int]:
+def _span(value: Any, parameter: str) -> tuple[int, int]:
     if isinstance(value, Mapping):
         offset, length = value.get("offset"), value.get("length")
     elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
@@ -142,8 +214,9 @@ def _span(value: Any) -> tuple[int, int]:
         offset = length = None
     if not isinstance(offset, int) or not isinstance(length, int) or offset < 0 or length < 1:
         raise ValidationError(
-            f"each spoiler is (offset, length) with offset >= 0 and length >= 1, got {value!r}.",
-            parameter="spoilers",
+            f"{parameter}: each range is (offset, length) with offset >= 0 and length >= 1, "
+            f"got {value!r}.",
+            parameter=parameter,
         )
     return offset, length
 
@@ -200,7 +273,7 @@ def _styles(styles: Any, size: int) -> list[dict[str, Any]]:
     spans: list[dict[str, Any]] = []
     for item in styles if isinstance(styles, Sequence) else [None]:
         names = item.get("styling_info") if isinstance(item, Mapping) else None
-        offset, length = _span(item) if isinstance(item, Mapping) else (-1, 0)
+        offset, length = _span(item, "text_attachment") if isinstance(item, Mapping) else (-1, 0)
         if not names or not set(names) <= STYLES or offset + length > size:
             raise ValidationError(
                 "text_with_styling_info items are {'offset', 'length', 'styling_info': [...]} "
@@ -235,6 +308,87 @@ def captions(values: Sequence[str | None] | None, files: int) -> list[str | None
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# -- hosts: told apart by the literal name only (no DNS lookup at validation time) -----------
+_IPV4_SHORTHAND = re.compile(r"(?i)^[0-9a-fx.]+$")
+
+
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host name spells literally, IPv4 shorthands included (127.1, 0x7f.1)."""
+    name = host.strip("[]").lower()
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        if not _IPV4_SHORTHAND.fullmatch(name):
+            return None
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(name))  # no lookup: a parser
+        except OSError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def host_is_loopback(host: str | None) -> bool:
+    """`localhost` (and `*.localhost`) or a loopback IP literal (127.0.0.0/8, ::1)."""
+    if not host:
+        return False
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    address = _ip_literal(name)
+    return address is not None and address.is_loopback
+
+
+def host_is_internal(host: str | None) -> bool:
+    """A loopback, private, link-local or unspecified address: one Meta's servers cannot reach.
+
+    Only literal names are recognised (IP addresses and `localhost`); a DNS name that resolves
+    to a private address is not, since nothing is looked up before the request.
+    """
+    if not host:
+        return False
+    if host_is_loopback(host):
+        return True
+    address = _ip_literal(host)
+    return address is not None and (
+        address.is_private or address.is_link_local or address.is_unspecified
+    )
+
+
+# -- GitHub names (the media host's repository) ---------------------------------------------
+_GITHUB_OWNER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
+_GITHUB_REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
+
+
+def github_owner(value: Any, parameter: str = "gh_username") -> str | None:
+    """A GitHub user or organisation name: 1-39 letters, digits or hyphens, not starting with
+    a hyphen. None and "" mean "not set"."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _GITHUB_OWNER.fullmatch(value):
+        raise ValidationError(
+            f"{parameter} must be a GitHub user or organisation name (1-39 letters, digits or "
+            f"hyphens, not starting with a hyphen; no '/'), got {value!r}.",
+            parameter=parameter,
+        )
+    return value
+
+
+def github_repo(value: Any, parameter: str = "gh_repo_name") -> str | None:
+    """A GitHub repository name: 1-100 letters, digits, '.', '-' or '_', and not '.' or '..'.
+    None and "" mean "not set"."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _GITHUB_REPO.fullmatch(value) or value in (".", ".."):
+        raise ValidationError(
+            f"{parameter} must be a GitHub repository name (1-100 letters, digits, '.', '-' or "
+            f"'_'; not '.' or '..'; no '/', give the owner as gh_username), got {value!r}.",
+            parameter=parameter,
+        )
+    return value
 
 
 MAX_IDEMPOTENCY_KEY = 200

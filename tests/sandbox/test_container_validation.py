@@ -156,6 +156,11 @@ def test_allowlisted_country_codes(graph: Graph, sb: ThreadsSandbox) -> None:
     for bad in ("us", "USA", "US,,CA", "U1"):
         message = rejected(graph, media_type="TEXT", text="x", allowlisted_country_codes=bad)
         assert "THREADS_API__GEO_GATING_INVALID_COUNTRY_CODES" in message
+    # Two letters are not enough: the code must be assigned by ISO 3166-1.
+    for unassigned in ("XX", "ZZ", "QQ", "US,UK", "EU"):
+        message = rejected(graph, media_type="TEXT", text="x", allowlisted_country_codes=unassigned)
+        assert "THREADS_API__GEO_GATING_INVALID_COUNTRY_CODES" in message
+    assert graph.create(media_type="TEXT", text="x", allowlisted_country_codes="GB,AX,SS,ZW")
     ineligible = Graph(sb, sb.add_account(geo_gating_eligible=False).access_token)
     message = rejected(ineligible, media_type="TEXT", text="x", allowlisted_country_codes="US")
     assert "THREADS_API__FEATURE_NOT_AVAILABLE" in message

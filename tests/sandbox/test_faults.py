@@ -198,3 +198,25 @@ def test_chaos_after_kinds_take_effect(graph: Graph, sb: ThreadsSandbox) -> None
     assert sb.chaos_injected == 1
     with pytest.raises(ValueError, match="kinds"):
         sb.chaos(0.5, kinds=["meteor"])
+
+
+def test_redirect_answers_with_a_location_and_processes_nothing(
+    graph: Graph, sb: ThreadsSandbox
+) -> None:
+    elsewhere = "https://elsewhere.example/oauth/access_token"
+    sb.redirect("POST", "/oauth/access_token", elsewhere, status=308)
+    answer = requests.post(
+        f"{sb.url}/oauth/access_token",
+        data={"client_id": sb.app_id, "client_secret": sb.app_secret, "code": "x"},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 308
+    assert answer.headers["Location"] == elsewhere
+    assert sb.requests_to("POST", "/oauth/access_token")[0].status == 308
+    sb.redirect("GET", "/v1.0/me", "/v1.0/me?moved=1")  # 307 by default, then normal again
+    moved = graph.get("me")
+    assert moved.status_code == 200  # requests followed the relative redirect to the sandbox
+    assert [r.status for r in sb.requests_to("GET", "/v1.0/me*")] == [307, 200]
+    with pytest.raises(ValueError, match="redirect"):
+        sb.redirect("GET", "/v1.0/me", elsewhere, status=200)

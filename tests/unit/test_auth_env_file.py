@@ -143,7 +143,8 @@ def test_the_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(EnvFileError, match="No space left"):
         update_env_file(path, "TOK", NEW)
     assert path.read_bytes() == data
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]  # no temporary file left
+    # No temporary file left; .env.lock is the writers' lock file, kept by design.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".env", ".env.lock"]
 
 
 def test_the_file_is_replaced_by_rename(tmp_path: Path) -> None:

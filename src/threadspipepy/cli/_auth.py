@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .. import auth
-from ..config import THREADS_BASE_URL_ENV
+from ..config import ALLOW_INSECURE_HTTP_ENV, THREADS_BASE_URL_ENV, env_flag
 from ._console import DEFAULT_ENV_FILE, EXIT_OK, PROG, UsageError
 from ._context import Command, Context
 
@@ -136,7 +138,8 @@ def _configure_access_token(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--state",
-        help="the state auth-url printed: the redirect URL given to -code must carry it",
+        help="the state auth-url printed: the redirect URL given to -code must carry it "
+        "(without --state the redirect is not checked, and a warning says so)",
     )
     _add_env_options(parser)
 
@@ -178,6 +181,28 @@ class _Settings:
         if not found:
             raise UsageError(f"{option} is required (or set {name})")
         return found
+
+
+def _endpoint_options(settings: _Settings) -> dict[str, Any]:
+    """Where the OAuth calls go: THREADS_API_BASE_URL, and the plain-http opt-in."""
+    return {
+        "base_url": settings.get(THREADS_BASE_URL_ENV),
+        "allow_insecure_http": env_flag(settings.get(ALLOW_INSECURE_HTTP_ENV)),
+    }
+
+
+@contextmanager
+def _env_file_warnings(ctx: Context) -> Iterator[None]:
+    """The .env writer's warnings (a file others could read, made 0600) as `warning:` lines,
+    not Python's warning format; nothing with -s or --quiet."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", auth.InsecureEnvFileWarning)
+        try:
+            yield
+        finally:
+            if not (ctx.args.silent or ctx.console.quiet):
+                for warning in caught:
+                    ctx.console.progress(str(warning.message), warning=True)
 
 
 def _refuse_sandbox(args: argparse.Namespace) -> None:
@@ -249,9 +274,23 @@ def _run_access_token(ctx: Context) -> int:
     elif args.state is not None:
         raise UsageError("--state needs the whole redirect URL in -code/--auth_code")
     target = _env_target(args)
-    tokens = auth.get_access_tokens(
-        app_id, secret, code, redirect, base_url=settings.get(THREADS_BASE_URL_ENV)
-    )
+    tokens = auth.get_access_tokens(app_id, secret, code, redirect, **_endpoint_options(settings))
+    status = _save_or_show_tokens(ctx, tokens, target)
+    if args.state is None and not (args.silent or console.quiet):
+        # After the exchange, so a failure still starts with its `error:` line.
+        console.progress(
+            "the redirect's state was not verified: pass the whole redirect URL in -code and "
+            "--state STATE (printed by auth-url), so that a forged or stale link is refused",
+            warning=True,
+        )
+    return status
+
+
+def _save_or_show_tokens(
+    ctx: Context, tokens: Mapping[str, Any], target: tuple[Path, str] | None
+) -> int:
+    """access_token's output: the tokens written to the .env file, or printed."""
+    args, console = ctx.args, ctx.console
     long_lived = tokens["tokens"]["long_lived"]
     expires = _expiry_text(long_lived)
     silent = args.silent or console.quiet
@@ -259,7 +298,8 @@ def _run_access_token(ctx: Context) -> int:
         console.add_secrets(
             [str(tokens["tokens"]["short_lived"]["access_token"]), str(long_lived["access_token"])]
         )
-        auth.update_env_file(target[0], target[1], str(long_lived["access_token"]))
+        with _env_file_warnings(ctx):
+            auth.update_env_file(target[0], target[1], str(long_lived["access_token"]))
         if console.json_mode:
             console.document(tokens)  # the tokens masked: they went to the file
         elif not silent:
@@ -296,12 +336,13 @@ def _run_refresh_token(ctx: Context) -> int:
     if not token:
         token = settings.require(None, ACCESS_TOKEN_ENV, "-token/--access_token (or -p and -v)")
     console.add_secrets([token])
-    body = auth.refresh_token(
-        token,
-        target[0] if target else None,
-        target[1] if target else None,
-        base_url=settings.get(THREADS_BASE_URL_ENV),
-    )
+    with _env_file_warnings(ctx):
+        body = auth.refresh_token(
+            token,
+            target[0] if target else None,
+            target[1] if target else None,
+            **_endpoint_options(settings),
+        )
     expires = _expiry_text(body)
     silent = args.silent or console.quiet
     if target is not None:

@@ -72,7 +72,7 @@ class HeldRequest:
 
 @dataclass
 class Fault:
-    kind: str  # "fail", "rate_limit", "drop", "reset", "delay" or "hold"
+    kind: str  # "fail", "rate_limit", "drop", "reset", "delay", "hold" or "redirect"
     method: str | None
     path: str
     times: int | None  # None: every matching request until clear_faults()
@@ -92,6 +92,7 @@ class Fault:
     # Only requests whose parameters (query, form or JSON) include these values match.
     params: Mapping[str, str] | None = None
     held: HeldRequest | None = field(default=None, repr=False)
+    location: str | None = None  # redirect(): where the answer sends the client
 
     def matches(self, method: str, path: str, params: Mapping[str, str]) -> bool:
         method_ok = self.method in (None, "*") or self.method.upper() == method.upper()
@@ -191,6 +192,8 @@ def fault_response(fault: Fault, path: str) -> Response:
     """The answer a fault stands for, shaped for the host the path belongs to."""
     if fault.kind in ("drop", "reset"):
         return Response(0, drop=True, reset=fault.kind == "reset")
+    if fault.kind == "redirect":
+        return Response(fault.status, b"", "text/plain", {"Location": fault.location or "/"})
     headers: dict[str, str] = {}
     if fault.retry_after is not None:
         headers["Retry-After"] = f"{fault.retry_after:g}"

@@ -504,6 +504,24 @@ class ThreadsSandbox(ReadingSeeds, WebhookMethods):
         """Abort the connection with a TCP reset, no HTTP response (after=True: once processed)."""
         self._add_fault(Fault("reset", method, path, times, after=after), skip, params)
 
+    def redirect(
+        self,
+        method: str,
+        path: str,
+        location: str,
+        *,
+        status: int = 307,
+        times: int | None = 1,
+        skip: int = 0,
+        params: Mapping[str, str] | None = None,
+    ) -> None:
+        """Answer with a redirect (307 by default; 301, 302, 303, 308 too) to `location`, as a
+        moved host or a hostile proxy would. Nothing is processed."""
+        if status not in (301, 302, 303, 307, 308):
+            raise ValueError("status must be a redirect: 301, 302, 303, 307 or 308")
+        fault = Fault("redirect", method, path, times, status=status, location=location)
+        self._add_fault(fault, skip, params)
+
     def delay(
         self,
         method: str,
