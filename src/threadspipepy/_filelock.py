@@ -23,6 +23,7 @@ _POLL_SECONDS = 0.02
 
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
+_held = threading.local()  # the keys this thread holds: a nested file_lock is a no-op
 
 
 class LockTimeoutError(ThreadsPipeError):
@@ -45,9 +46,16 @@ def file_lock(
     """Hold an exclusive lock on `path` (created if missing, mode 0600) for the block.
 
     Threads of this process queue on an in-process lock first; processes queue on the OS
-    lock. Raises LockTimeoutError after `timeout` seconds of waiting.
+    lock. Raises LockTimeoutError after `timeout` seconds of waiting. A thread that already
+    holds the lock may take it again (the token store locks around a `.env` write that
+    locks the same file).
     """
     key = os.path.realpath(os.fspath(path))
+    held: set[str] = getattr(_held, "keys", None) or set()
+    _held.keys = held
+    if key in held:
+        yield
+        return
     deadline = clock() + timeout
     in_process = _thread_lock(key)
     if not in_process.acquire(timeout=max(timeout, 0.0)):
@@ -62,9 +70,11 @@ def file_lock(
                         "process holds it"
                     )
                 sleep(_POLL_SECONDS)
+            held.add(key)
             try:
                 yield
             finally:
+                held.discard(key)
                 _unlock(fd)
         finally:
             os.close(fd)

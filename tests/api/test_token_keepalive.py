@@ -721,8 +721,21 @@ def test_a_busy_lock_postpones_the_refresh(
     store.save(creds)
     with bot(sandbox, store) as tp, caplog.at_level(logging.INFO, "threadspipepy"):
         sandbox.advance(8 * DAY)
-        with store.lock():  # another writer holds the store for longer than 0.2 s
+        holding, done = threading.Event(), threading.Event()
+
+        def other_writer() -> None:  # holds the store for longer than 0.2 s
+            with store.lock():
+                holding.set()
+                done.wait(10)
+
+        writer = threading.Thread(target=other_writer)
+        writer.start()
+        assert holding.wait(5)
+        try:
             assert tp.get_profile().ok
+        finally:
+            done.set()
+            writer.join()
         assert refreshes(sandbox) == 0
         assert bearer(sandbox.requests[-1]) == creds.access_token
         assert "the store's lock was busy" in caplog.text

@@ -86,3 +86,23 @@ def test_a_held_lock_times_out_with_a_clear_error(tmp_path: Path) -> None:
     with file_lock(lock, timeout=5):  # the dead holder's lock is released by the OS
         pass
     assert lock.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_thread_may_take_a_lock_it_holds_again(tmp_path: Path) -> None:
+    lock = tmp_path / "nested.lock"
+    with file_lock(lock, timeout=1), file_lock(lock, timeout=1):
+        pass
+    other: list[str] = []
+
+    def try_meanwhile() -> None:
+        try:
+            with file_lock(lock, timeout=0.2):
+                other.append("got it")
+        except LockTimeoutError:
+            other.append("waited")
+
+    with file_lock(lock, timeout=1):
+        worker = threading.Thread(target=try_meanwhile)
+        worker.start()
+        worker.join()
+    assert other == ["waited"]  # still exclusive across threads
