@@ -31,6 +31,13 @@ from .errors import (
     TokenExpiredError,
     ValidationError,
 )
+from .journal import (
+    JournalBusyError,
+    JournalError,
+    JournalLeaseLostError,
+    JournalStore,
+    SqliteJournal,
+)
 from .results import Result
 from .threadspipe import ThreadsPipe
 from .tokens import EnvFileTokenStore, JsonFileTokenStore, TokenStore, TokenStoreError
@@ -44,6 +51,10 @@ __all__ = [
     "DuplicatePostError",
     "EnvFileError",
     "EnvFileTokenStore",
+    "JournalBusyError",
+    "JournalError",
+    "JournalLeaseLostError",
+    "JournalStore",
     "JsonFileTokenStore",
     "MediaHostingError",
     "MediaProcessingError",
@@ -53,6 +64,7 @@ __all__ = [
     "RateLimitError",
     "Result",
     "ServerError",
+    "SqliteJournal",
     "StateMismatchError",
     "ThreadsAPIError",
     "ThreadsConnectionError",

@@ -117,20 +117,17 @@ class SqliteJournal:
         with self._transaction() as db:
             row = db.execute("SELECT owner, lease_until FROM chains WHERE key = ?", (key,))
             found = row.fetchone()
-            if found is None:
-                db.execute(
-                    "INSERT INTO chains (key, record, owner, lease_seconds, lease_until, "
-                    "updated_at, complete) VALUES (?, NULL, ?, ?, ?, ?, 0)",
-                    (key, owner, lease_seconds, now + lease_seconds, now),
-                )
-                return True
-            holder, lease_until = found
-            free = holder is None or holder == owner or (lease_until or 0) < now
-            if not (free or _holder_is_dead(holder)):
-                return False
+            if found is not None:
+                holder, lease_until = found
+                free = holder is None or holder == owner or (lease_until or 0) < now
+                if not (free or _holder_is_dead(holder)):
+                    return False
             db.execute(
-                "UPDATE chains SET owner = ?, lease_seconds = ?, lease_until = ? WHERE key = ?",
-                (owner, lease_seconds, now + lease_seconds, key),
+                "INSERT INTO chains (key, record, owner, lease_seconds, lease_until, updated_at, "
+                "complete) VALUES (?, NULL, ?, ?, ?, ?, 0) ON CONFLICT(key) DO UPDATE SET "
+                "owner = excluded.owner, lease_seconds = excluded.lease_seconds, "
+                "lease_until = excluded.lease_until",
+                (key, owner, lease_seconds, now + lease_seconds, now),
             )
         self._prune(now)
         return True
