@@ -310,7 +310,7 @@ def publish_plan(
         result = state.failure(runtime.log, f"Could not publish: {exc}", exc)
     except Exception as exc:  # a bug must not cost a cron job its record of what is live
         runtime.log.exception("pipe() failed unexpectedly")
-        error = ThreadsPipeError(f"Unexpected {type(exc).__name__}: {exc}")
+        error = results.unexpected(exc)
         result = state.failure(runtime.log, "Could not publish: an unexpected error", error)
     if not result.ok:  # resume_pipe(result) hosts these again, never the deleted copies
         result.local_files = {f.index: f for f in prepared.local_files}

@@ -26,6 +26,7 @@ from .errors import (
     ThreadsPipeError,
 )
 from .planning import PlannedMedia, PlannedPost
+from .results import unexpected
 
 FINISHED = "FINISHED"
 IN_PROGRESS = "IN_PROGRESS"
@@ -584,7 +585,7 @@ class ChainPublisher:
                 return ChainOutcome(tuple(published), exc, post.index, doubt_of)
             except Exception as exc:  # a bug: still say what is live and what is in doubt
                 self.publisher.log.exception("Publishing part %d failed unexpectedly", post.index)
-                error = ThreadsPipeError(f"Unexpected {type(exc).__name__}: {exc}")
+                error = unexpected(exc)
                 doubt_of = self.recorder.doubt(post.index)
                 return ChainOutcome(tuple(published), error, post.index, doubt_of)
             live = PublishedPost(

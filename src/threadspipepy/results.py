@@ -78,6 +78,12 @@ def graph_failure(exc: ThreadsPipeError) -> Result:
     return _with_exception(Result(error=error_details(exc)), exc)
 
 
+def unexpected(exc: BaseException) -> ThreadsPipeError:
+    """What a result reports for an exception the library did not expect (a bug, a malformed
+    answer): its kind and message, with no reference to the original and its traceback."""
+    return ThreadsPipeError(f"Unexpected {type(exc).__name__}: {exc}")
+
+
 def error_details(exc: ThreadsPipeError) -> dict[str, Any]:
     """What a result dict says about an exception: never a Response, never a secret."""
     if isinstance(exc, ThreadsAPIError):

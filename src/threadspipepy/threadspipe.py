@@ -540,11 +540,15 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     # -- plumbing ---------------------------------------------------------------------------
     def _graph_call(self, call: Callable[[], dict[str, Any]]) -> Result:
         try:
-            return self._deliver(results.graph(call()))
+            body = call()
+        except ValidationError:
+            raise
         except ThreadsPipeError as exc:
-            if isinstance(exc, ValidationError):
-                raise
             return self._deliver(results.graph_failure(exc))
+        except Exception as exc:  # a bug or a malformed answer: still a result, never a crash
+            self._log.exception("%s failed unexpectedly", type(exc).__name__)
+            return self._deliver(results.graph_failure(results.unexpected(exc)))
+        return self._deliver(results.graph(body))
 
     def _deliver(self, result: Result) -> Result:
         if self._config.raise_on_error:

@@ -302,3 +302,15 @@ def test_a_host_without_find_reports_an_unanswered_upload(
     [stored] = [p.name for p in tmp_path.iterdir()]
     [problem] = result["data"]["cleanup_errors"]
     assert stored in problem and "no find()" in problem
+
+
+def test_a_bug_behind_a_getter_is_still_a_result(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise KeyError("a malformed answer")
+
+    monkeypatch.setattr(tp._graph, "request", broken)
+    for result in (tp.get_post("17900000000000001"), tp.get_quota_usage(), tp.delete_post("1")):
+        assert not result.ok
+        assert "Unexpected KeyError" in result["error"]["message"]
