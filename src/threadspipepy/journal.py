@@ -381,3 +381,47 @@ class ChainEntry:
     def release(self) -> None:
         with contextlib.suppress(JournalError, sqlite3.Error, OSError):
             self.store.release(self.key, self.owner)
+
+
+class JournalSeenStore:
+    """Webhook events already handled, kept in a journal: a `SeenStore` for
+    `threadspipepy.webhooks.Deduplicator` that survives restarts and is shared by every
+    process using the same journal (the default SQLite file on one machine, a shared
+    `JournalStore` across machines). Records are kept for the journal's retention (30 days by
+    default), well past Meta's 36 hours of redeliveries.
+    """
+
+    def __init__(
+        self,
+        journal: JournalStore | str | os.PathLike[str] | None = None,
+        *,
+        prefix: str = "webhook-seen/",
+    ) -> None:
+        self.store = journal_store(journal)
+        self.prefix = prefix
+
+    def __repr__(self) -> str:
+        return f"JournalSeenStore({self.store!r})"
+
+    def claim(self, key: str) -> bool:
+        """Record `key` as handled; True if no one had (the caller handles the event)."""
+        return self._mark(key, seen=True)
+
+    def release(self, key: str) -> None:
+        """Forget `key`: its handling failed, so the redelivery is handled."""
+        self._mark(key, seen=False)
+
+    def _mark(self, key: str, *, seen: bool) -> bool:
+        name, owner = self.prefix + key, new_owner()
+        if not self.store.acquire(name, owner, 60.0):
+            return False  # another handler is recording it right now
+        try:
+            was_seen = bool((self.store.read(name) or {}).get("seen"))
+            if seen and was_seen:
+                return False
+            self.store.write(
+                name, owner, {"status": COMPLETE if seen else IN_PROGRESS, "seen": seen}
+            )
+            return True
+        finally:
+            self.store.release(name, owner)

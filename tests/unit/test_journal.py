@@ -218,3 +218,37 @@ def test_any_object_with_the_four_methods_is_a_store() -> None:
     assert record["status"] == "complete" and record["posts"] == [{"id": "179"}]
     assert record["in_doubt"] is None and record["hosted"] == []
     assert store.writes == 5 and store.owners == {}
+
+
+def test_webhook_events_seen_in_a_journal_survive_a_restart(tmp_path: Path) -> None:
+    from threadspipepy.journal import JournalSeenStore
+
+    path = tmp_path / "journal.sqlite3"
+    first = JournalSeenStore(path)
+    assert first.claim("mentions:179") is True
+    assert first.claim("mentions:179") is False
+    restarted = JournalSeenStore(path)  # a new process on the same journal
+    assert restarted.claim("mentions:179") is False
+    assert restarted.claim("replies:180") is True
+    restarted.release("replies:180")  # its handler failed: the redelivery is handled
+    assert first.claim("replies:180") is True
+
+
+def test_a_deduplicator_on_the_journal_handles_each_event_once(tmp_path: Path) -> None:
+    from threadspipepy.journal import JournalSeenStore
+    from threadspipepy.webhooks import Deduplicator, parse_payload
+
+    payload = {
+        "app_id": "1",
+        "topic": "interaction",
+        "target_id": "17841400000000001",
+        "time": 1796560000,
+        "values": {"field": "mentions", "value": {"id": "179", "text": "@me hi"}},
+    }
+    events = parse_payload(payload)
+    handled = []
+    for _ in range(2):  # Meta redelivers; a second worker process shares the journal
+        dedupe = Deduplicator(JournalSeenStore(tmp_path / "journal.sqlite3"))
+        for event in dedupe.new_events(events):
+            handled.append(event)
+    assert len(handled) == 1
