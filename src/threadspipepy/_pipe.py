@@ -32,6 +32,7 @@ from .publishing import (
     Publisher,
     WaitPolicy,
 )
+from .quota_reservations import QuotaClaim
 from .results import Result
 
 SUCCESS_MESSAGE = "Post piped to Instagram Threads successfully!"
@@ -289,6 +290,10 @@ class PipeHooks:
     def recorder(self) -> ChainRecorder | None:
         return None
 
+    def claim_name(self) -> str | None:
+        """The name of this run's quota reservation (None: a fresh one per call)."""
+        return None
+
 
 def publish_plan(
     runtime: PipeRuntime,
@@ -304,6 +309,9 @@ def publish_plan(
     """
     hooks = hooks or PipeHooks()
     state = _RunState(prepared.plan, progress)
+    state.claim = QuotaClaim(
+        runtime.config.quota_reservations, runtime.config.user_id, hooks.claim_name(), runtime.log
+    )
     try:
         result = _publish(runtime, prepared, state, hooks)
     except ThreadsPipeError as exc:  # a step that failed outside the chain's own handling
@@ -312,6 +320,8 @@ def publish_plan(
         runtime.log.exception("pipe() failed unexpectedly")
         error = results.unexpected(exc)
         result = state.failure(runtime.log, "Could not publish: an unexpected error", error)
+    finally:
+        state.claim.release()  # what the chain did not publish goes back to the others
     if not result.ok:  # resume_pipe(result) hosts these again, never the deleted copies
         result.local_files = {f.index: f for f in prepared.local_files}
     return result
@@ -325,7 +335,7 @@ def _publish(
         return chain_result(state, runtime.log)
     try:
         _check_geo_gating(runtime, plan)
-        _ensure_quota(runtime, plan)
+        _ensure_quota(runtime, plan, state.claim)
     except RateLimitError as exc:  # over quota, or throttled while reading it
         return state.failure(runtime.log, QUOTA_EXCEEDED_MESSAGE, exc)
     except _StepFailed as failed:
@@ -361,7 +371,8 @@ def _host_and_publish(
             plan = plan.with_hosted_urls(hosted.upload_all())
         except MediaHostingError as exc:
             return state.failure(runtime.log, UPLOAD_FAILED_MESSAGE, exc)
-    publisher = ChainPublisher(runtime.publisher(), runtime.waits(), state.total, hooks.recorder())
+    recorder = state.claim.recording(hooks.recorder())
+    publisher = ChainPublisher(runtime.publisher(), runtime.waits(), state.total, recorder)
     known = [str(p["id"]) for p in state.progress.before if p.get("id")]
     outcome = publisher.run(
         plan.posts, plan.reply_to_id, in_doubt=state.progress.in_doubt, known_ids=known
@@ -393,15 +404,18 @@ def _check_geo_gating(runtime: PipeRuntime, plan: ChainPlan) -> None:
         raise _StepFailed(NOT_ELIGIBLE_MESSAGE, error)
 
 
-def _ensure_quota(runtime: PipeRuntime, plan: ChainPlan) -> None:
-    """One quota read: the whole chain must fit (or, if asked, wait until it does)."""
+def _ensure_quota(runtime: PipeRuntime, plan: ChainPlan, claim: QuotaClaim) -> None:
+    """One quota read: the whole chain must fit (or, if asked, wait until it does); with
+    quota reservations, beside what other calls for the account reserved, and reserved."""
     config = runtime.config
-    if not (config.check_rate_limit_before_post or config.wait_on_rate_limit):
+    if not (config.check_rate_limit_before_post or config.wait_on_rate_limit or claim.active):
         return
     posts, replies = plan.quota_needs()
     try:
         quota.ensure_room(
-            lambda: quota.read_quota(runtime.graph, config.user_id),
+            claim.reserving(
+                lambda: quota.read_quota(runtime.graph, config.user_id), posts, replies
+            ),
             posts=posts,
             replies=replies,
             wait=config.wait_on_rate_limit,
@@ -428,6 +442,7 @@ class _RunState:
         self.progress = progress
         self.total = progress.total or len(progress.before) + len(plan.posts)
         self.outcome = ChainOutcome(())
+        self.claim = QuotaClaim.none()
 
     def failure(self, log: Log, message: str, error: ThreadsPipeError) -> Result:
         self.outcome = ChainOutcome(
@@ -582,6 +597,9 @@ class _JournalHooks(PipeHooks):
 
     def recorder(self) -> ChainRecorder:
         return _EntryRecorder(self.entry)
+
+    def claim_name(self) -> str:
+        return self.entry.key  # a re-run after a crash replaces the dead run's reservation
 
 
 class _EntryRecorder:

@@ -59,6 +59,7 @@ class ClientConfig:
     journal: Any = None  # a JournalStore, a SQLite path, or None: the default file
     journal_wait: float = 30.0
     allow_insecure_http: bool = False
+    quota_reservations: Any = None  # a quota_reservations.QuotaReservations, or None: none
 
     def __repr__(self) -> str:
         return f"ClientConfig(user_id={self.user_id!r}, threads_base_url={self.threads_base_url!r})"
@@ -148,6 +149,16 @@ class ClientConfig:
         if not isinstance(self.allow_insecure_http, bool):
             raise ValidationError(
                 "allow_insecure_http must be True or False.", parameter="allow_insecure_http"
+            )
+        reservations = self.quota_reservations
+        if reservations is not None and not all(
+            callable(getattr(reservations, m, None)) for m in ("reserve", "settle", "release")
+        ):
+            raise ValidationError(
+                "quota_reservations must be None, a LocalQuota (threadspipepy."
+                "quota_reservations), a RedisQuota (threadspipepy.redis_stores) or an object "
+                "with reserve, settle and release methods.",
+                parameter="quota_reservations",
             )
 
 

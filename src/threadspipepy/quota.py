@@ -37,17 +37,29 @@ class QuotaUsage:
     replies_used: int
     replies_total: int
     duration: int
+    # Of the used ones, how many other calls reserved and have not published yet
+    # (quota_reservations): counted as used, and named in the shortfall.
+    posts_reserved: int = 0
+    replies_reserved: int = 0
 
     def shortfall(self, posts: int, replies: int) -> str | None:
         """Why `posts` root posts and `replies` replies do not fit, or None if they do."""
         problems = []
         if posts and self.posts_used + posts > self.posts_total:
-            problems.append(f"{self.posts_used} of {self.posts_total} posts used, {posts} needed")
+            problems.append(
+                f"{self.posts_used} of {self.posts_total} posts used"
+                f"{_reserved(self.posts_reserved)}, {posts} needed"
+            )
         if replies and self.replies_used + replies > self.replies_total:
             problems.append(
-                f"{self.replies_used} of {self.replies_total} replies used, {replies} needed"
+                f"{self.replies_used} of {self.replies_total} replies used"
+                f"{_reserved(self.replies_reserved)}, {replies} needed"
             )
         return "; ".join(problems) or None
+
+
+def _reserved(count: int) -> str:
+    return f" ({count} reserved by chains in progress)" if count else ""
 
 
 def parse_publishing_limit(body: Mapping[str, Any]) -> QuotaUsage:

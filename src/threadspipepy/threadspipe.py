@@ -53,6 +53,7 @@ from .errors import ThreadsPipeError, ValidationError
 from .hosting import MediaHost, github_host
 from .journal import JournalStore, journal_store
 from .publishing import Publisher, PublishInDoubt
+from .quota_reservations import QuotaReservations
 from .results import Result
 
 # Variables `from_env` reads, and the constructor option each one fills.
@@ -80,6 +81,12 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     before a request, refreshes a token older than `refresh_after` (a timedelta or seconds,
     24 hours to under 60 days; default 7 days) once across every client and process sharing
     the store, saves it there and sends it from then on (see `threadspipepy.tokens`).
+
+    `quota_reservations=` (`quota_reservations.LocalQuota()` within a process,
+    `redis_stores.RedisQuota` across workers) makes clients of one account share its
+    publishing quota: each `pipe()` reserves its chain's posts and replies before publishing
+    and gives back what it did not use, so no chain starts that the quota cannot finish
+    (see docs/16-scaling.md). The quota is then read before every chain.
     """
 
     # 0.4.5's scope keys and one per permission added since (the table lives in auth.py).
@@ -125,6 +132,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         token_store: tokens.TokenStore | str | os.PathLike[str] | None = None,
         refresh_after: timedelta | float = tokens.DEFAULT_REFRESH_AFTER,
         allow_insecure_http: bool = False,
+        quota_reservations: QuotaReservations | None = None,
     ) -> None:
         store, kept_age = None, tokens.DEFAULT_REFRESH_AFTER
         if token_store is not None:  # the store's token wins; the arguments only fill it
@@ -179,6 +187,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             journal=journal,
             journal_wait=journal_wait,
             allow_insecure_http=allow_insecure_http,
+            quota_reservations=quota_reservations,
         )
         self._config.check()
         # Time is injectable so tests never sleep for real; replace both together.
