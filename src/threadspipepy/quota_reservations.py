@@ -149,6 +149,9 @@ class QuotaClaim:
         self.store = store
         self.account = account
         self.name = name or f"call-{uuid.uuid4().hex}"
+        # A claim named after an idempotency key speaks for every run of that key: it drops
+        # what a dead run left even when it reserves nothing itself (its chain was done).
+        self.named = store is not None and name is not None
         self.log = log
         self.ttl = ttl
         self.posts = self.replies = 0  # what this claim holds now
@@ -226,9 +229,10 @@ class QuotaClaim:
         self._quietly("settle", lambda store: store.settle(self.account, self.name, *kind))
 
     def release(self) -> None:
-        """Give back what the call did not publish (nothing to do if it reserved nothing)."""
+        """Give back what the call did not publish (nothing to do if it reserved nothing and
+        has no key's name)."""
         with self._lock:
-            held, self._reserved = self._reserved, False
+            held, self._reserved = self._reserved or self.named, False
             self.posts = self.replies = 0
         if held:
             self._quietly("release", lambda store: store.release(self.account, self.name))

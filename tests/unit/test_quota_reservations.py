@@ -110,3 +110,14 @@ def test_a_claim_reserves_settles_root_first_and_releases_once() -> None:
     claim.release()
     claim.release()
     assert quota.pending("a") == (0, 0)
+
+
+def test_a_keyed_claim_drops_what_its_dead_run_left_even_without_reserving() -> None:
+    quota = LocalQuota()
+    assert quota.reserve("a", "a/job-1", 0, 1, usage(), 60).granted  # a run killed after its
+    # last part went live and before it settled it: the re-run finds the chain done
+    QuotaClaim(quota, "a", "a/job-1", LOG).release()
+    assert quota.pending("a") == (0, 0)
+    assert quota.reserve("a", "other", 0, 1, usage(), 60).granted
+    QuotaClaim(quota, "a", None, LOG).release()  # an unnamed claim that reserved nothing
+    assert quota.pending("a") == (0, 1)
