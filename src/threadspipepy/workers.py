@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,14 +119,18 @@ class ClientPool:
 
     The stores are built once per pool and shared by its clients. A pool used in a forked
     child (a pre-forking worker) builds its own clients there: connections are never shared
-    across processes.
+    across processes. At most `max_clients` are kept (each holds its own HTTP connections):
+    the least recently used is closed when another is needed.
     """
 
-    def __init__(self, settings: WorkerSettings) -> None:
+    def __init__(self, settings: WorkerSettings, *, max_clients: int = 500) -> None:
+        if not isinstance(max_clients, int) or isinstance(max_clients, bool) or max_clients < 1:
+            raise ValidationError("max_clients must be an integer >= 1.", parameter="max_clients")
         self.settings = settings
+        self.max_clients = max_clients
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._clients: dict[str, ThreadsPipe] = {}
+        self._clients: OrderedDict[str, ThreadsPipe] = OrderedDict()
         self._journal: JournalStore | str | None = None
         self._quota: QuotaReservations | None = None
 
@@ -137,17 +142,26 @@ class ClientPool:
         user_id = str(account).strip()
         with self._lock:
             if self._pid != os.getpid():  # a forked child: start afresh
-                self._clients, self._pid = {}, os.getpid()
+                self._clients, self._pid = OrderedDict(), os.getpid()
                 self._journal = self._quota = None
             found = self._clients.get(user_id)
-            if found is None:
-                found = self._build(user_id)
-                self._clients[user_id] = found
-            return found
+            if found is not None:
+                self._clients.move_to_end(user_id)
+                return found
+            found = self._build(user_id)
+            self._clients[user_id] = found
+            evicted = (
+                self._clients.popitem(last=False)[1]
+                if len(self._clients) > self.max_clients
+                else None
+            )
+        if evicted is not None:
+            evicted.close()  # a call in flight on it finishes: close() only ends idle sockets
+        return found
 
     def close(self) -> None:
         with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
+            clients, self._clients = list(self._clients.values()), OrderedDict()
         for client in clients:
             client.close()
 

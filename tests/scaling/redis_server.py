@@ -22,7 +22,8 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process on 127.0.0.1."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *options: str) -> None:
+        """`options`: more redis-server arguments (e.g. "--appendonly", "yes")."""
         executable = shutil.which("redis-server")
         if executable is None:
             message = (

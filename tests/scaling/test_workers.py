@@ -186,3 +186,25 @@ def test_without_redis_the_stores_of_one_machine(sb: ThreadsSandbox, tmp_path: P
     assert post_chain(pool, sb.user_id, "job-5", TEXT)["ok"]
     assert (tmp_path / "journal.sqlite3").exists()
     pool.close()
+
+
+def test_the_least_recently_used_client_is_closed_past_max_clients(
+    sb: ThreadsSandbox, redis_url: str
+) -> None:
+    other = sb.add_account()
+    for user in (sb.user_id, other.user_id):
+        RedisTokenStore(redis_url, user, app="w").save(oauth_token(sb, user))
+    pool = ClientPool(
+        WorkerSettings(redis_url, app="w", options={"threads_base_url": sb.url}), max_clients=1
+    )
+    first = pool.client(sb.user_id)
+    closed: list[str] = []
+    first.close = lambda: closed.append("first")  # type: ignore[method-assign]
+    second = pool.client(other.user_id)
+    assert closed == ["first"]
+    assert pool.client(other.user_id) is second
+    assert pool.client(sb.user_id) is not first  # built again when needed
+    with pytest.raises(ValidationError) as caught:
+        ClientPool(pool.settings, max_clients=0)
+    assert caught.value.parameter == "max_clients"
+    pool.close()
