@@ -1,6 +1,7 @@
 """The examples of docs/16-scaling.md, run as written: the Redis stores example against the
 sandbox and a real redis-server; the RQ recipe with a real rq worker; the Celery recipe in
-eager mode and with a real celery worker on the Redis broker."""
+eager mode and with a real celery worker on the Redis broker, also with its prefork child
+killed mid-chain."""
 
 from __future__ import annotations
 
@@ -125,3 +126,48 @@ def test_the_celery_recipe_with_a_real_worker(
             worker.kill()
             worker.wait(timeout=10)
     assert report["ok"] and len(report["media_ids"]) == 2 == len(sb.posts)
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(child) for child in text]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_a_celery_child_killed_mid_chain_gets_its_task_back(
+    sb: ThreadsSandbox, env: dict[str, str], tmp_path: Path
+) -> None:
+    """The recipe's acks_late + reject_on_worker_lost: the prefork child running the chain is
+    killed with SIGKILL while its publish is in flight; the message goes back to the queue,
+    another child runs it, and the key finishes the chain with each part once."""
+    import os
+    import signal
+
+    held = sb.hold("POST", "/v1.0/*/threads_publish", skip=1)  # the second part's publish
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "celery_tasks", "worker", "--pool", "prefork",
+         "--concurrency", "1", "--loglevel", "WARNING", "--without-heartbeat",
+         "--without-gossip", "--without-mingle"],
+        cwd=tmp_path, env=worker_env(tmp_path),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        scope: dict[str, Any] = {"__name__": "__example__"}
+        exec(compile(block("celery-call"), "<16-scaling celery>", "exec"), scope)
+        assert held.wait_arrived(60)
+        (child,) = children_of(worker.pid)
+        os.kill(child, signal.SIGKILL)
+        held.release()  # Meta answers the dead child's publish anyway
+        report = scope["report"].get(timeout=90)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=10)
+    assert report["ok"] and len(report["media_ids"]) == 2 == len(sb.posts)
+    assert report["media_ids"] == [p["id"] for p in sb.posts]
