@@ -38,8 +38,9 @@ FIRST_POLL_PAUSE = 0.25
 POLL_GROWTH = 1.5
 # How many times an ambiguous publish is re-checked and, if still unpublished, sent again.
 MAX_PUBLISH_ATTEMPTS = 3
-# How many of the newest posts are searched for a post whose publish answer was lost.
-RECOVERY_PAGE_SIZE = 10
+# How many of the newest posts are searched for a post whose publish answer was lost: one
+# page of the most Meta lists at once, since a queue may retry a job after many other posts.
+RECOVERY_PAGE_SIZE = 100
 # Requests in flight at once when creating or polling carousel items.
 MAX_PARALLEL_REQUESTS = 8
 # A container Meta lost (24/4279009) or whose children went bad (4279004) is rebuilt this often.
