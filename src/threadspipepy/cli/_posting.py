@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import splitting, validation
+from ..hosting import media_host_from_setting
 from ..results import Result
+from ..threadspipe import ThreadsPipe
 from ._console import PROG, Console, UsageError
 from ._context import Command, Context
 
@@ -30,7 +32,8 @@ def _configure_post(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         action="append",
         dest="files",
-        help="an image or video (JPEG, PNG, MP4, MOV) by its http(s) URL; repeat for more: up "
+        help="an image or video (JPEG, PNG, MP4, MOV): an http(s) URL, or a local file that "
+        "is hosted for the chain (see --media-host) and deleted after; repeat for more: up "
         "to 20 go in one carousel, more go down the chain",
     )
     media.add_argument(
@@ -43,6 +46,7 @@ def _configure_post(parser: argparse.ArgumentParser) -> None:
     media.add_argument(
         "--spoiler-media", action="store_true", help="blur the media until tapped (spoiler)"
     )
+    add_media_host_option(media)
     chain = parser.add_argument_group("text, tags and links")
     chain.add_argument(
         "--tag",
@@ -135,13 +139,35 @@ def _configure_post(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_media_host_option(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--media-host",
+        metavar="URI",
+        help="where local files are hosted while Threads fetches them: s3://BUCKET/PREFIX"
+        "?endpoint_url=...&region=... (the s3 extra; credentials from boto3's usual places) "
+        "or dir:///FOLDER?base_url=https://... (a folder your web server serves); default: "
+        "$THREADS_MEDIA_HOST, else GitHub from the GH_* variables",
+    )
+
+
+def use_media_host(ctx: Context) -> ThreadsPipe:
+    """The client, hosting local files where --media-host says (when it is given)."""
+    client = ctx.client()
+    uri = getattr(ctx.args, "media_host", None)
+    if uri:
+        timeout = client._config.container_timeout  # presigned URLs outlive processing
+        host = media_host_from_setting(uri, setting="--media-host", container_timeout=timeout)
+        client.update_param(media_host=host)
+    return client
+
+
 def _run_post(ctx: Context) -> int:
     args = ctx.args
     text = _read_text(args.text, ctx.console) if args.text is not None else None
     countries = (
         [code for value in args.countries for code in value.split(",")] if args.countries else None
     )
-    client = ctx.client()
+    client = use_media_host(ctx)
     if args.journal:
         client.update_param(journal=args.journal)
     result = client.pipe(
@@ -302,12 +328,13 @@ def _configure_resume(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the --json output of a post (or resume) that stopped part way, or - for stdin",
     )
+    add_media_host_option(parser)
 
 
 def _run_resume(ctx: Context) -> int:
     saved = _read_saved_result(ctx.args.file)
     before = _ids(saved)
-    result = ctx.client().resume_pipe(saved)
+    result = use_media_host(ctx).resume_pipe(saved)
     return deliver_chain(ctx.console, result, before=before)
 
 
