@@ -138,3 +138,25 @@ def test_the_fetch_runs_outside_the_lock(
     assert len(created) == 1
     sb.advance(5)
     assert graph.status(created[0])["status"] == "FINISHED"
+
+
+def test_a_container_stays_in_progress_while_its_last_fetch_runs(
+    graph: Graph, sb: ThreadsSandbox, media: FolderServer
+) -> None:
+    (media.folder / "clip.mp4").write_bytes(MP4)
+    video = graph.create(media_type="VIDEO", video_url=f"{media.url}/clip.mp4")
+    (media.folder / "clip.mp4").unlink()  # the fetch at the end of processing will fail
+    arrived, release = media.hold("/clip.mp4")
+    sb.advance(5)
+    first: list[dict[str, str]] = []
+    reader = threading.Thread(target=lambda: first.append(graph.status(video)))
+    reader.start()
+    try:
+        assert arrived.wait(5)  # that read's request is fetching the media again
+        # Another read meanwhile: not settled from the fetch at creation, still processing.
+        assert graph.status(video)["status"] == "IN_PROGRESS"
+    finally:
+        release.set()
+        reader.join(5)
+    assert first[0]["error_message"] == "FAILED_DOWNLOADING_VIDEO"
+    assert graph.status(video)["status"] == "ERROR"
