@@ -4,6 +4,7 @@ delete by name; nothing left behind by a copy that fails."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import stat
@@ -107,10 +108,8 @@ def test_a_reader_polling_the_final_name_only_ever_sees_the_whole_file(folder: P
 
     def poll() -> None:
         while not done.is_set():
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 sizes.add(target.stat().st_size)
-            except FileNotFoundError:
-                pass
 
     reader = threading.Thread(target=poll)
     reader.start()
