@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import splitting, validation
-from ..hosting import media_host_from_setting
 from ..results import Result
-from ..threadspipe import ThreadsPipe
 from ._console import PROG, Console, UsageError
 from ._context import Command, Context
 
@@ -150,24 +148,13 @@ def add_media_host_option(parser: argparse._ActionsContainer) -> None:
     )
 
 
-def use_media_host(ctx: Context) -> ThreadsPipe:
-    """The client, hosting local files where --media-host says (when it is given)."""
-    client = ctx.client()
-    uri = getattr(ctx.args, "media_host", None)
-    if uri:
-        timeout = client._config.container_timeout  # presigned URLs outlive processing
-        host = media_host_from_setting(uri, setting="--media-host", container_timeout=timeout)
-        client.update_param(media_host=host)
-    return client
-
-
 def _run_post(ctx: Context) -> int:
     args = ctx.args
     text = _read_text(args.text, ctx.console) if args.text is not None else None
     countries = (
         [code for value in args.countries for code in value.split(",")] if args.countries else None
     )
-    client = use_media_host(ctx)
+    client = ctx.client()
     if args.journal:
         client.update_param(journal=args.journal)
     result = client.pipe(
@@ -334,7 +321,7 @@ def _configure_resume(parser: argparse.ArgumentParser) -> None:
 def _run_resume(ctx: Context) -> int:
     saved = _read_saved_result(ctx.args.file)
     before = _ids(saved)
-    result = use_media_host(ctx).resume_pipe(saved)
+    result = ctx.client().resume_pipe(saved)
     return deliver_chain(ctx.console, result, before=before)
 
 
