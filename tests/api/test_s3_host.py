@@ -228,6 +228,18 @@ def test_an_upload_whose_answer_was_lost_is_found_by_its_key_and_deleted(
     assert s3.objects(bucket) == {}
 
 
+def test_a_look_up_refused_for_want_of_list_bucket_says_so(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe, s3: S3TestServer, bucket: str
+) -> None:
+    s3.fail("PUT")  # no answer worth the name: did it land?
+    s3.fail("HEAD", status=403, code="AccessDenied", times=None)  # S3 without s3:ListBucket
+    result = tp.pipe("Refused look-up", files=[png(1)])
+    [problem] = result["data"]["cleanup_errors"]
+    assert "Could not check whether files[0] (bytes) reached the host" in problem
+    assert "s3:ListBucket" in problem
+    assert s3.objects(bucket) == {}
+
+
 def test_a_multipart_upload_whose_completion_answer_was_lost_is_deleted(
     sandbox: ThreadsSandbox, fake_time: FakeTime, s3: S3TestServer, bucket: str, tmp_path: Path
 ) -> None:

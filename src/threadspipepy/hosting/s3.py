@@ -210,7 +210,14 @@ class S3Host:
         except ClientError as exc:
             if _error_code(exc) in _NOT_FOUND:
                 return None
-            raise _hosting_error("look up", target, exc) from None
+            error = _hosting_error("look up", target, exc)
+            if error.status_code == 403:  # S3 hides a missing key behind 403 without ListBucket
+                error = MediaHostingError(
+                    f"{error}; a missing key answers 404 only to credentials with "
+                    "s3:ListBucket on the bucket (docs/05-media-and-github.md)",
+                    status_code=403,
+                )
+            raise error from None
         except Exception as exc:
             raise _hosting_error("look up", target, exc) from None
         return target
