@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
@@ -127,20 +128,12 @@ class S3Host:
                 "finds credentials in the environment, a profile or an instance role).",
                 parameter="access_key_id" if access_key_id is None else "secret_access_key",
             )
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise ValidationError(
+                "timeout must be a positive number of seconds.", parameter="timeout"
+            )
         boto3, config_class = load_boto3()
-        from boto3.s3.transfer import TransferConfig
-
-        self._transfer = TransferConfig(
-            multipart_threshold=self.part_size,
-            multipart_chunksize=self.part_size,
-            max_concurrency=self.max_concurrency,
-            use_threads=True,
-        )
-        # A stream is read part by part, each part into memory: at most this many parts are
-        # held at once, whatever the file's size (s3transfer's default is 10).
-        self._transfer.max_in_memory_upload_chunks = self.max_concurrency
-        # The classic transfer manager, whose memory bound this is (never the CRT one).
-        self._transfer.preferred_transfer_client = "classic"
+        self._transfer = self._transfer_config()
         if client is None:
             session = boto3.session.Session(
                 aws_access_key_id=access_key_id,
@@ -160,6 +153,23 @@ class S3Host:
             )
             client = session.client("s3", endpoint_url=endpoint_url, config=config)
         self._client = client
+
+    def _transfer_config(self) -> Any:
+        """boto3's managed transfer: parts of part_size, max_concurrency at once."""
+        from boto3.s3.transfer import TransferConfig
+
+        transfer = TransferConfig(
+            multipart_threshold=self.part_size,
+            multipart_chunksize=self.part_size,
+            max_concurrency=self.max_concurrency,
+            use_threads=True,
+        )
+        # A stream is read part by part, each part into memory: at most this many parts are
+        # held at once, whatever the file's size (s3transfer's default is 10).
+        transfer.max_in_memory_upload_chunks = self.max_concurrency
+        # The classic transfer manager, whose memory bound this is (never the CRT one).
+        transfer.preferred_transfer_client = "classic"
+        return transfer
 
     def __repr__(self) -> str:
         where = f", endpoint_url={self.endpoint_url!r}" if self.endpoint_url else ""
@@ -232,7 +242,7 @@ class S3Host:
             lambda: self._client.delete_object(Bucket=handle.bucket, Key=handle.key),
         )
 
-    def _call(self, action: str, target: S3Object, call: Any) -> Any:
+    def _call(self, action: str, target: S3Object, call: Callable[[], Any]) -> Any:
         try:
             return call()
         except Exception as exc:  # botocore, s3transfer and connection errors alike
