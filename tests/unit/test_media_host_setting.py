@@ -4,6 +4,7 @@ before any request, and no message repeats a value that could be a secret."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -108,7 +109,8 @@ def test_an_s3_host_from_a_uri_lives_as_long_as_processing_may_last() -> None:
     assert isinstance(host, S3Host)
     assert (host.bucket, host.prefix, host.endpoint_url) == ("my-media", "t", "http://127.0.0.1:9")
     assert host.url_lifetime == 180
-    assert media_host_from_setting("s3://my-media").url_lifetime == 300 + 900  # type: ignore[attr-defined]
+    default = media_host_from_setting("s3://my-media")
+    assert isinstance(default, S3Host) and default.url_lifetime == 300 + 900
     for bad, words in [
         ("s3://my-media?url_margin=soon", "url_margin must be a number"),
         ("s3://my-media?path_style=maybe", "path_style must be true or false"),
@@ -159,9 +161,10 @@ def test_from_env_reads_threads_media_host(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("THREADS_MEDIA_HOST", f"dir://{tmp_path}?base_url=https://m.example")
     tp = ThreadsPipe.from_env(None)
     assert isinstance(tp._media_host(), DirectoryHost)
-    s3 = ThreadsPipe.from_env(None, media_host="s3://my-media", container_timeout=60)
-    assert isinstance(s3._media_host(), S3Host)
-    assert s3._media_host().url_lifetime == 60 + 900  # type: ignore[union-attr]
+    host = ThreadsPipe.from_env(
+        None, media_host="s3://my-media", container_timeout=60
+    )._media_host()
+    assert isinstance(host, S3Host) and host.url_lifetime == 60 + 900
     monkeypatch.setenv("THREADS_MEDIA_HOST", "s3://")
     with pytest.raises(ValidationError) as caught:
         ThreadsPipe.from_env(None)
@@ -188,8 +191,6 @@ def test_from_env_reads_it_from_the_env_file_too(
 
 
 def test_importing_the_library_does_not_import_boto3() -> None:
-    import subprocess
-
     code = (
         "import sys, threadspipepy, threadspipepy.hosting, threadspipepy.cli; "
         "print(sorted(m for m in ('boto3', 'botocore', 's3transfer') if m in sys.modules))"

@@ -11,7 +11,7 @@ values, only its option names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -73,7 +73,9 @@ def parse_media_host(uri: str, *, setting: str = MEDIA_HOST_ENV) -> MediaHostSet
     raise refuse("the scheme must be s3:// or dir:")
 
 
-def _options(query: str, allowed: tuple[str, ...], refuse: Any) -> dict[str, str]:
+def _options(
+    query: str, allowed: tuple[str, ...], refuse: Callable[[str], ValidationError]
+) -> dict[str, str]:
     options: dict[str, str] = {}
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
