@@ -50,7 +50,7 @@ from .config import (
     user_id_text,
 )
 from .errors import ThreadsPipeError, ValidationError
-from .hosting import MediaHost, github_host
+from .hosting import MEDIA_HOST_ENV, MediaHost, github_host, media_host_from_setting
 from .journal import JournalStore, journal_store
 from .publishing import Publisher, PublishInDoubt
 from .results import Result
@@ -67,6 +67,7 @@ ENV_VARIABLES: dict[str, str] = {
     THREADS_BASE_URL_ENV: "threads_base_url",
     GITHUB_BASE_URL_ENV: "gh_base_url",
     ALLOW_INSECURE_HTTP_ENV: "allow_insecure_http",
+    MEDIA_HOST_ENV: "media_host",  # a URI: s3://bucket/prefix?... or dir:///folder?base_url=...
 }
 
 
@@ -229,7 +230,10 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         """Build a client from environment variables and, if present, a `.env` file.
 
         Precedence: `overrides` > the process environment > the `.env` file. The file is read
-        only here, never at import.
+        only here, never at import. `THREADS_MEDIA_HOST` (or `media_host=` given as a URI)
+        chooses where local media is hosted: `s3://BUCKET/PREFIX?endpoint_url=...&region=...`
+        or `dir:///FOLDER?base_url=https://...` (docs/05-media-and-github.md); without it,
+        GitHub is used when the GH_* variables are set.
         """
         from dotenv import dotenv_values  # imported lazily: reading .env is opt-in
 
@@ -246,6 +250,12 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 "from_env() needs THREADS_USER_ID and THREADS_ACCESS_TOKEN in the environment "
                 f"or in {os.fspath(env_file) if env_file else 'a .env file'}.",
                 parameter="env_file",
+            )
+        if isinstance(options.get("media_host"), str):
+            options["media_host"] = media_host_from_setting(
+                options["media_host"],
+                setting="media_host" if "media_host" in overrides else MEDIA_HOST_ENV,
+                container_timeout=options.get("container_timeout", ClientConfig.container_timeout),
             )
         return cls(**options)
 

@@ -12,8 +12,10 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from ..errors import ValidationError
+from ..hosting import media_host_from_setting
 from ..threadspipe import ThreadsPipe
 from ._console import DEFAULT_ENV_FILE, Console, UsageError
 
@@ -54,19 +56,20 @@ class Context:
 @contextmanager
 def open_client(args: argparse.Namespace, console: Console) -> Iterator[ThreadsPipe]:
     """A client for the real API (credentials from the environment) or for the sandbox."""
+    overrides = _media_host_option(args)
     if args.sandbox:
         from ..testing import ThreadsSandbox  # imported only when asked for
 
         with ThreadsSandbox() as sandbox:
             console.note("Using the offline sandbox (--sandbox): nothing is sent to Threads.")
-            with sandbox.client() as client:
+            with sandbox.client(**overrides) as client:
                 yield client
         return
     env_file = args.env_file if args.env_file is not None else DEFAULT_ENV_FILE
     if args.env_file is not None and not Path(env_file).is_file():
         raise UsageError(f"--env-file {env_file}: no such file")
     try:
-        client = ThreadsPipe.from_env(env_file)
+        client = ThreadsPipe.from_env(env_file, **overrides)
     except ValidationError as exc:
         if exc.parameter != "env_file":
             raise
@@ -76,6 +79,15 @@ def open_client(args: argparse.Namespace, console: Console) -> Iterator[ThreadsP
         ) from exc
     with client:
         yield client
+
+
+def _media_host_option(args: argparse.Namespace) -> dict[str, Any]:
+    """`--media-host URI` (post, resume): the host it names, which wins over
+    THREADS_MEDIA_HOST; a bad URI or a missing extra is a usage error before any request."""
+    uri = getattr(args, "media_host", None)
+    if not uri:
+        return {}
+    return {"media_host": media_host_from_setting(uri, setting="--media-host")}
 
 
 # -- commands ---------------------------------------------------------------------------------

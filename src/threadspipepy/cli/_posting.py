@@ -30,7 +30,8 @@ def _configure_post(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         action="append",
         dest="files",
-        help="an image or video (JPEG, PNG, MP4, MOV) by its http(s) URL; repeat for more: up "
+        help="an image or video (JPEG, PNG, MP4, MOV): an http(s) URL, or a local file that "
+        "is hosted for the chain (see --media-host) and deleted after; repeat for more: up "
         "to 20 go in one carousel, more go down the chain",
     )
     media.add_argument(
@@ -43,6 +44,7 @@ def _configure_post(parser: argparse.ArgumentParser) -> None:
     media.add_argument(
         "--spoiler-media", action="store_true", help="blur the media until tapped (spoiler)"
     )
+    add_media_host_option(media)
     chain = parser.add_argument_group("text, tags and links")
     chain.add_argument(
         "--tag",
@@ -139,6 +141,17 @@ def _configure_post(parser: argparse.ArgumentParser) -> None:
         type=float,
         help="how long to wait while another run works on the same key before giving up "
         "with exit status 1 (default 30)",
+    )
+
+
+def add_media_host_option(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--media-host",
+        metavar="URI",
+        help="where local files are hosted while Threads fetches them: s3://BUCKET/PREFIX"
+        "?endpoint_url=...&region=... (the s3 extra; credentials from boto3's usual places) "
+        "or dir:///FOLDER?base_url=https://... (a folder your web server serves); default: "
+        "$THREADS_MEDIA_HOST, else GitHub from the GH_* variables",
     )
 
 
@@ -308,6 +321,7 @@ def _configure_resume(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the --json output of a post (or resume) that stopped part way, or - for stdin",
     )
+    add_media_host_option(parser)
 
 
 def _run_resume(ctx: Context) -> int:

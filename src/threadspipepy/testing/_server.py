@@ -63,6 +63,8 @@ class Dispatcher:
             fault = None
         if fault is not None and not fault.after:
             return fault_response(fault, req.raw_path)
+        if self.state.fetcher.hosts:
+            self._fetch_external_media(req)  # real HTTP, outside the lock
         try:
             with self.state.lock:
                 response = self._route(req)
@@ -76,6 +78,23 @@ class Dispatcher:
         if fault is not None:  # after=True: the request took effect, the answer is lost
             return fault_response(fault, req.raw_path)
         return response
+
+    def _fetch_external_media(self, req: Incoming) -> None:
+        """GET media on the other local servers the sandbox was told to fetch from: a new
+        container's URL, and the URL of every container whose processing has just ended."""
+        state, fetcher = self.state, self.state.fetcher
+        if req.method == "POST" and req.path.rstrip("/").endswith("/threads"):
+            params = req.params()
+            for name in ("image_url", "video_url"):
+                url = params.get(name)
+                if url and fetcher.covers(url):
+                    state.record_fetch(fetcher.fetch(url, "create"))
+        for container_id, url in state.due_fetches():
+            fetched = None
+            try:
+                fetched = fetcher.fetch(url, "processing")
+            finally:
+                state.processing_fetched(container_id, fetched)
 
     def _route(self, req: Incoming) -> Response:
         if req.path == "/github" or req.path.startswith("/github/"):
