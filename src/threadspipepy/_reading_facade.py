@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from . import insights, reading, results
 from ._transport import path_of
-from .errors import ThreadsPipeError
+from .errors import ThreadsPipeError, ValidationError
 from .reading import Fields, GraphRequest, TimeLike
 from .results import Result
 
@@ -387,6 +387,8 @@ class ReadingMethods:
         for request in requests:
             try:
                 bodies.append(self._graph.get(request.path, request.params))
+            except ValidationError:  # bad input or no credentials: raised, always
+                raise
             except ThreadsPipeError as exc:
                 return self._deliver(results.graph_failure(exc))
         names = [n for r in requests for n in str(r.params["metric"]).split(",")]
@@ -396,6 +398,8 @@ class ReadingMethods:
         """`{'info': 'success', 'data': {'id', 'is_eligible_for_geo_gating'}, 'message'}`."""
         try:
             body = self._graph.get("me", {"fields": reading.GEO_GATING_FIELDS})
+        except ValidationError:  # bad input or no credentials: raised, always
+            raise
         except ThreadsPipeError as exc:
             self._log.error("Could not get geo-gating eligibility from Threads: %s", exc)
             return self._deliver(
@@ -627,6 +631,8 @@ class ReadingMethods:
     def _insights(self, request: GraphRequest) -> Result:
         try:
             body = self._graph.get(request.path, request.params)
+        except ValidationError:  # bad input or no credentials: raised, always
+            raise
         except ThreadsPipeError as exc:
             return self._deliver(results.graph_failure(exc))
         return self._deliver(insights.insights_result(body))

@@ -37,9 +37,11 @@ from .errors import (
     ServerError,
     ThreadsAPIError,
     ThreadsConnectionError,
+    ValidationError,
     error_from_envelope,
     is_transient,
 )
+from .validation import missing_credentials_message
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 USER_AGENT = "threadspipepy"
@@ -152,6 +154,10 @@ class GraphClient:
         if authenticated:
             if self.token_hook is not None:
                 self.token_hook.before_request()
+            if not self.access_token.strip():  # a client built for the OAuth flow
+                raise ValidationError(
+                    missing_credentials_message(["access_token"]), parameter="access_token"
+                )
             headers["Authorization"] = f"Bearer {self.access_token}"
         carried = [s for s in secrets if s]
         call = _Call(

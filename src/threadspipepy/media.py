@@ -15,6 +15,7 @@ import binascii
 import io
 import os
 import posixpath
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,19 +77,34 @@ SNIFF_BYTES = 8192
 # A base64 string shorter than this cannot hold a real image or video, and short words ("test",
 # "data") are valid base64: requiring a recognised file inside settles that ambiguity anyway.
 MIN_BASE64_CHARS = 16
+# A web address with or without its scheme: a dotted host name (or an IPv4 address), an
+# optional port, then an optional path or query. 0.4.5 took "example.com/a.jpg" for a URL.
+WEB_ADDRESS = re.compile(
+    r"(?:https?://)?"
+    r"(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}|\d{1,3}(?:\.\d{1,3}){3})"
+    r"(?::\d{1,5})?"
+    r"(?:[/?#]\S*)?",
+    re.IGNORECASE,
+)
 CLASSIFICATION_ORDER = (
     "bytes, bytearray or memoryview; then a pathlib.Path (or other os.PathLike); then a binary "
     "file object; then for a str: an http(s) URL, an existing local path (~ expanded, relative "
-    "names included), a data: URI, and last a base64 string of an image or video"
+    "names included), a web address without its scheme (example.com/a.jpg: https is assumed, "
+    "with a warning), a data: URI, and last a base64 string of an image or video"
 )
 
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """A file Threads fetches itself from its public URL."""
+    """A file Threads fetches itself from its public URL.
+
+    `given` is what the caller wrote when it was not the URL itself (a web address without
+    its scheme, to which https:// was added).
+    """
 
     index: int
     url: str
+    given: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,12 +203,35 @@ def classify(file: Any, index: int) -> MediaFile:
         return _on_disk(path, index, must_exist=True)
     if path is not None and path.is_dir():
         _not_a_directory(path, where)
+    if schemeless_url(text):
+        remote = _remote(f"https://{text}", index)
+        return RemoteFile(remote.index, remote.url, given=text)
     if text.startswith("data:"):
         return _in_memory(_decode_data_uri(text, where), index, f"{where} (data URI)")
     decoded = _decode_base64(text)
     if decoded is not None and _sniff_mime(decoded[:SNIFF_BYTES]) is not None:
         return _in_memory(decoded, index, f"{where} (base64)")
     raise ValidationError(_unrecognised(text, where), parameter=where)
+
+
+def schemeless_url(text: str) -> bool:
+    """`example.com/a.jpg`, `192.0.2.7:8080/b.png?x=1`: a web address without its scheme.
+
+    A host alone (`photo.jpg` could be a file name) does not count: a path or a query must
+    follow it.
+    """
+    if "://" in text or not WEB_ADDRESS.fullmatch(text):
+        return False
+    host_end = min((text.find(c) for c in "/?#" if c in text), default=-1)
+    return host_end > 0
+
+
+def is_base64_file(value: Any) -> bool:
+    """Whether `value` is a base64 string of a file this library can recognise by content."""
+    if not isinstance(value, str):
+        return False
+    decoded = _decode_base64(value)
+    return decoded is not None and _sniff_mime(decoded[:SNIFF_BYTES]) is not None
 
 
 def _remote(url: str, index: int) -> RemoteFile:
@@ -355,10 +394,23 @@ def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def classify_all(files: Sequence[Any], threads_base_url: str | None = None) -> list[MediaFile]:
-    """Every file classified; with `threads_base_url`, URLs Meta cannot fetch are refused."""
+def classify_all(
+    files: Sequence[Any],
+    threads_base_url: str | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> list[MediaFile]:
+    """Every file classified; with `threads_base_url`, URLs Meta cannot fetch are refused.
+
+    `warn` is told about each web address given without its scheme (https is assumed).
+    """
     classified = [classify(file, i) for i, file in enumerate(files)]
     check_fetchable(classified, threads_base_url)
+    for file in classified:
+        if warn is not None and isinstance(file, RemoteFile) and file.given is not None:
+            warn(
+                f"files[{file.index}] ({file.given}) is not a local file; sending it as the URL "
+                f"{file.url}, as 0.4.5 did. Write the https:// yourself to silence this warning."
+            )
     return classified
 
 

@@ -7,6 +7,7 @@ serve several threads at once and nothing from one `pipe()` leaks into the next.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -53,7 +54,7 @@ from .errors import ThreadsPipeError, ValidationError
 from .hosting import MediaHost, github_host
 from .journal import JournalStore, journal_store
 from .publishing import Publisher, PublishInDoubt
-from .results import Result
+from .results import PipeResult, Result
 
 # Variables `from_env` reads, and the constructor option each one fills.
 ENV_VARIABLES: dict[str, str] = {
@@ -89,6 +90,14 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     threads_user_insight_metrics: ClassVar[list[str]] = list(insights.USER_METRICS)
     threads_follower_demographic_breakdown_list: ClassVar[list[str]] = list(insights.BREAKDOWNS)
     who_can_reply_list: ClassVar[list[str]] = list(validation.REPLY_CONTROLS)
+    # 0.4.5's test suite used these two helpers: what counts as a web address (with or
+    # without its scheme) and as base64 content.
+    __file_url_reg__: ClassVar[re.Pattern[str]] = media_mod.WEB_ADDRESS
+
+    @staticmethod
+    def __is_base64__(value: Any) -> bool:
+        """Whether `value` is a base64 string of a file recognised by its content (0.4.5)."""
+        return media_mod.is_base64_file(value)
 
     def __init__(
         self,
@@ -128,6 +137,9 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     ) -> None:
         store, kept_age = None, tokens.DEFAULT_REFRESH_AFTER
         if token_store is not None:  # the store's token wins; the arguments only fill it
+            # Empty strings (0.4.5's "fill these in later") leave the store's values in place.
+            user_id = None if user_id == "" else user_id
+            access_token = None if access_token == "" else access_token
             kept_age = tokens.check_refresh_after(refresh_after)
             store = tokens.as_token_store(token_store)
             credentials = tokens.stored_credentials(store, user_id, access_token, credentials)
@@ -249,8 +261,49 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             )
         return cls(**options)
 
-    def update_param(self, **changes: Any) -> None:
+    def update_param(
+        self,
+        user_id: int | str | None = None,
+        access_token: str | None = None,
+        disable_logging: bool | None = None,
+        wait_before_post_publish: bool | None = None,
+        post_publish_wait_time: float | None = None,
+        wait_before_media_item_publish: bool | None = None,
+        media_item_publish_wait_time: float | None = None,
+        handle_hashtags: bool | None = None,
+        auto_handle_hashtags: bool | None = None,
+        gh_bearer_token: str | None = None,
+        gh_api_version: str | None = None,
+        gh_repo_name: str | None = None,
+        gh_username: str | None = None,
+        gh_upload_timeout: float | None = None,
+        wait_on_rate_limit: bool | None = None,
+        check_rate_limit_before_post: bool | None = None,
+        threads_api_version: str | None = None,
+        **options: Any,
+    ) -> None:
         """Change any constructor option; every later request uses the new values."""
+        changes: dict[str, Any] = {
+            "user_id": user_id,
+            "access_token": access_token,
+            "disable_logging": disable_logging,
+            "wait_before_post_publish": wait_before_post_publish,
+            "post_publish_wait_time": post_publish_wait_time,
+            "wait_before_media_item_publish": wait_before_media_item_publish,
+            "media_item_publish_wait_time": media_item_publish_wait_time,
+            "handle_hashtags": handle_hashtags,
+            "auto_handle_hashtags": auto_handle_hashtags,
+            "gh_bearer_token": gh_bearer_token,
+            "gh_api_version": gh_api_version,
+            "gh_repo_name": gh_repo_name,
+            "gh_username": gh_username,
+            "gh_upload_timeout": gh_upload_timeout,
+            "wait_on_rate_limit": wait_on_rate_limit,
+            "check_rate_limit_before_post": check_rate_limit_before_post,
+            "threads_api_version": threads_api_version,
+        }
+        changes = {k: v for k, v in changes.items() if v is not None}
+        changes.update(options)
         with self._lock:
             self._config = self._config.updated(changes)
             graph = self._graph
@@ -336,7 +389,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         text_attachment: Mapping[str, Any] | None = None,
         dry_run: bool = False,
         idempotency_key: str | None = None,
-    ) -> Result:
+    ) -> PipeResult:
         """Split `post` and `files` into a Threads chain and publish it, exactly once.
 
         Text of any length is cut on paragraph, sentence and word boundaries; files (media
@@ -371,6 +424,8 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             text_attachment=text_attachment,
         )
         config = self._config
+        if not dry_run:
+            config.require_credentials()
         if idempotency_key is not None:
             idempotency_key = validation.idempotency_key(idempotency_key)
         if tags and not (config.handle_hashtags or config.auto_handle_hashtags):
@@ -379,10 +434,10 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 "the text is posted as written"
             )
         probe = None if dry_run else media_mod.head_probe(self._graph.session, config.timeout)
-        prepared = build_plan(request, config, probe, self._media_host())
+        prepared = build_plan(request, config, probe, self._media_host(), self._log)
         plan = prepared.plan
         if dry_run:
-            return self._deliver(
+            return self._deliver_pipe(
                 results.success(
                     DRY_RUN_MESSAGE,
                     {
@@ -394,8 +449,8 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 )
             )
         if idempotency_key is None:
-            return self._deliver(publish_plan(self._runtime(), prepared))
-        return self._deliver(
+            return self._deliver_pipe(publish_plan(self._runtime(), prepared))
+        return self._deliver_pipe(
             publish_journaled(
                 self._runtime(),
                 prepared,
@@ -406,7 +461,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             )
         )
 
-    def resume_pipe(self, error_result: Mapping[str, Any] | ThreadsPipeError) -> Result:
+    def resume_pipe(self, error_result: Mapping[str, Any] | ThreadsPipeError) -> PipeResult:
         """Publish what a stopped chain left, continuing it; nothing is published twice.
 
         Args:
@@ -423,11 +478,12 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             A result like `pipe()`'s, listing the whole chain: the parts published before
             and now.
         """
+        self._config.require_credentials()
         prepared, progress = resume_request(error_result, self._media_host(), self._config)
         key = progress.idempotency_key
         if key is None:
-            return self._deliver(publish_plan(self._runtime(), prepared, progress))
-        return self._deliver(
+            return self._deliver_pipe(publish_plan(self._runtime(), prepared, progress))
+        return self._deliver_pipe(
             publish_journaled(
                 self._runtime(),
                 prepared,
@@ -457,6 +513,8 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         node = validation.require_id(post_id, "post_id")
         try:
             body = self._graph.post(path_of(node, "repost"))
+        except ValidationError:  # bad input or no credentials: raised, always
+            raise
         except ThreadsPipeError as exc:
             return self._deliver(results.failure("Could not repost post", exc))
         return self._deliver(results.success("Post reposted successfully", body))
@@ -479,6 +537,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             raise ValidationError(
                 "media_type must be TEXT, IMAGE, VIDEO or CAROUSEL.", parameter="media_type"
             )
+        self._config.require_credentials()
         fields = {"media_type": media_type, "text": text, "image_url": image_url}
         fields.update(video_url=video_url, **params)
         return self._graph_call(lambda: {"id": self._publisher().create_container(fields)})
@@ -491,6 +550,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     def publish_container(self, container_id: str | int) -> Result:
         """Publish a FINISHED container (`{'id': media id}`), never twice."""
         node = validation.require_id(container_id, "container_id")
+        self._config.require_credentials()
 
         def publish() -> dict[str, Any]:
             try:
@@ -525,12 +585,14 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     def get_quota_usage(self, for_reply: bool = False) -> Result:
         """The post (or, with for_reply, the reply) quota as Meta reports it."""
         fields = quota_mod.REPLY_FIELDS if for_reply else quota_mod.POST_FIELDS
+        self._config.require_credentials()
         return self._graph_call(
             lambda: quota_mod.fetch_publishing_limit(self._graph, self._config.user_id, fields)
         )
 
     def get_publishing_limit(self) -> Result:
         """Every quota Meta reports: posts, replies, deletes and location searches."""
+        self._config.require_credentials()
         return self._graph_call(
             lambda: quota_mod.fetch_publishing_limit(
                 self._graph, self._config.user_id, quota_mod.ALL_FIELDS
@@ -550,6 +612,11 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         if self._config.raise_on_error:
             result.raise_for_error()
         return result
+
+    def _deliver_pipe(self, result: Result) -> PipeResult:
+        typed = results.as_pipe_result(result)
+        self._deliver(typed)
+        return typed
 
     def _endpoint(self) -> Endpoint:
         return Endpoint(self._config.threads_base_url, self._config.threads_api_version)

@@ -409,3 +409,14 @@ def idempotency_key(value: Any) -> str:
             parameter="idempotency_key",
         )
     return value.strip()
+
+
+def missing_credentials_message(missing: list[str]) -> str:
+    """What to do about empty credentials (a client built for the OAuth flow)."""
+    names = " and ".join(missing)
+    return (
+        f"{names} {'is' if len(missing) == 1 else 'are'} empty: this client was built without "
+        "credentials (as for the OAuth flow), and this call needs them. Set them with "
+        "update_param(user_id=..., access_token=...) after get_access_tokens(), or build the "
+        "client with ThreadsPipe.from_env() (THREADS_USER_ID, THREADS_ACCESS_TOKEN)."
+    )
