@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 import filetype
 import requests
 
+from ._transport import describe_request_failure, host_of
 from .errors import ValidationError
 from .planning import PlannedMedia
 from .validation import host_is_internal, host_is_loopback
@@ -56,6 +57,9 @@ REFUSED_EXTENSIONS = frozenset(
     }
 )
 RULE = "Threads accepts JPEG or PNG images and MP4 or MOV videos"
+# Where a local Threads stand-in (a loopback base URL: the sandbox) answers "what type is this
+# media URL?", so that a probe never leaves the machine: HEAD {base}/media-probe?url=...
+STAND_IN_PROBE_PATH = "media-probe"
 
 
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
@@ -435,7 +439,12 @@ def _planned(
         return PlannedMedia(file.index, "", file.kind, caption, source=file.label, path=path)
     kind = kind_from_extension(file.url)
     if kind is None and probe is not None:
-        kind = kind_from_content_type(probe(file.url))
+        try:
+            kind = kind_from_content_type(probe(file.url))
+        except ProbeFailed as exc:
+            raise ValidationError(
+                f"files[{file.index}] ({file.url}) {exc}.", parameter=f"files[{file.index}]"
+            ) from None
         if kind is None:
             raise ValidationError(
                 f"files[{file.index}] ({file.url}) is not an image or video Threads accepts; "
@@ -445,30 +454,64 @@ def _planned(
     return PlannedMedia(file.index, file.url, kind, caption)
 
 
-def head_probe(session: requests.Session, timeout: float) -> Callable[[str], str | None]:
-    """A probe that asks a media URL's host for its Content-Type (HEAD, redirects followed).
+class ProbeFailed(Exception):
+    """A media URL's type could not be learned; the message says why (no secret in it)."""
 
+
+def head_probe(
+    session: requests.Session, timeout: float, threads_base_url: str | None = None
+) -> Callable[[str], str | None]:
+    """A probe that learns a media URL's Content-Type with a HEAD request.
+
+    Against Meta, the HEAD goes to the media URL's own host (redirects followed). When the
+    Threads base URL is a loopback address (the sandbox, or a stand-in of your own), nothing
+    leaves the machine: a URL on another host is asked about at the stand-in,
+    `HEAD {threads_base_url}/media-probe?url=...`, which answers with the Content-Type it
+    would find (STAND_IN_PROBE_PATH); loopback URLs are asked directly, without redirects.
     The session carries no credentials of its own: the Threads token is added per request by
     the Graph client and never reaches a media host.
     """
+    base = threads_base_url if _is_stand_in(threads_base_url) else None
 
     def probe(url: str) -> str | None:
+        target, params = url, None
+        if base is not None and not host_is_loopback(urlsplit(url).hostname):
+            target, params = f"{base.rstrip('/')}/{STAND_IN_PROBE_PATH}", {"url": url}
         failure: str | None = None
         try:
-            response = session.head(url, allow_redirects=True, timeout=timeout)
+            response = session.head(
+                target, params=params, allow_redirects=base is None, timeout=timeout
+            )
         except requests.RequestException as exc:
-            failure = type(exc).__name__  # only the name: no context kept for the error
+            failure = describe_request_failure(exc).description  # no context kept
         if failure is not None:
-            raise ValidationError(
-                f"{url} could not be reached to learn its type ({failure}); "
-                "Threads must be able to fetch it too.",
-                parameter="files",
+            where = "the local Threads server's media probe" if params else "its host"
+            raise ProbeFailed(
+                f"could not be checked: {where} could not be reached ({failure}); Threads "
+                "must be able to fetch it too"
+            )
+        if response.status_code >= 400 and params is not None:
+            raise ProbeFailed(
+                f"could not be checked: the local Threads server at {host_of(base or '')} "
+                f"answered HTTP {response.status_code} to its media probe (it has no "
+                f"/{STAND_IN_PROBE_PATH} endpoint, or cannot see this URL); end the URL in "
+                ".jpg, .png, .mp4 or .mov so that no probe is needed"
             )
         if response.status_code >= 400:
-            raise ValidationError(
-                f"{url} answered HTTP {response.status_code}; Threads must be able to fetch it.",
-                parameter="files",
+            raise ProbeFailed(
+                f"answered HTTP {response.status_code} when its type was asked for; Threads "
+                "must be able to fetch it"
             )
         return response.headers.get("Content-Type")
 
     return probe
+
+
+def _is_stand_in(threads_base_url: str | None) -> bool:
+    """A Threads base URL on this machine: the sandbox, or a stand-in of the user's."""
+    if not threads_base_url:
+        return False
+    try:
+        return host_is_loopback(urlsplit(threads_base_url).hostname)
+    except ValueError:
+        return False

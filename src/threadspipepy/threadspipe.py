@@ -433,7 +433,11 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 "tags= is ignored: handle_hashtags and auto_handle_hashtags are both off, so "
                 "the text is posted as written"
             )
-        probe = None if dry_run else media_mod.head_probe(self._graph.session, config.timeout)
+        probe = (
+            None
+            if dry_run
+            else media_mod.head_probe(self._graph.session, config.timeout, config.threads_base_url)
+        )
         prepared = build_plan(request, config, probe, self._media_host(), self._log)
         plan = prepared.plan
         if dry_run:

@@ -362,6 +362,17 @@ class ThreadsSandbox(ReadingSeeds, WebhookMethods):
             self._state.hosted[path] = (bytes(data), kind)
         return f"{self.url}/media/{quote(path)}"
 
+    def set_media_type(self, url: str, content_type: str | None) -> None:
+        """What the media probe says `url` is (None: it cannot be fetched, HTTP 404).
+
+        A client pointed at the sandbox never sends a HEAD to a media URL's host: for a URL
+        without a file extension it asks the sandbox (``HEAD {url}/media-probe?url=...``),
+        which answers from this map, its own hosted files, the URL's extension, and last
+        ``image/jpeg``.
+        """
+        with self._state.lock:
+            self._state.media_types[url] = content_type
+
     @property
     def github_files(self) -> dict[str, bytes]:
         """Path -> bytes of the files now in the default fake repository."""
@@ -396,8 +407,9 @@ class ThreadsSandbox(ReadingSeeds, WebhookMethods):
 
         Keys: ``create`` (POST /{user}/threads), ``status`` (GET /{container-id}), ``publish``
         (POST /{user}/threads_publish), ``quota`` (GET /{user}/threads_publishing_limit),
-        ``repost``, ``delete``, ``read`` (other Graph GETs), ``github``, ``static`` (/raw and
-        /media), ``other``; plus ``total`` and ``errors`` (answers >= 400 or dropped).
+        ``repost``, ``delete``, ``read`` (other Graph GETs), ``github``, ``static`` (/raw,
+        /media and the media probe), ``other``; plus ``total`` and ``errors`` (answers >= 400
+        or dropped).
         """
         counts = dict.fromkeys(STAT_KINDS, 0)
         errors = 0
