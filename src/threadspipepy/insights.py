@@ -10,8 +10,10 @@ a number, a list of `(end_time, value)`, or a dict (demographics, link clicks).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any, TypedDict
 
+from ._pacific import day_covered
 from ._transport import path_of
 from .errors import ValidationError
 from .reading import GraphRequest, TimeLike, require_id, time_range
@@ -40,7 +42,11 @@ _RESERVED = frozenset({"data", "paging", "error", "info", "message"})
 
 
 class InsightRow(TypedDict):
-    """One observation, the row of a tidy table (see `rows` and notebook.insights_frame)."""
+    """One observation, the row of a tidy table (see `rows` and notebook.insights_frame).
+
+    `end_time` is Meta's stamp: for a daily value, the end of the Pacific day it covers
+    (`day_covered(end_time)` gives that day).
+    """
 
     metric: str
     period: str | None
@@ -53,12 +59,42 @@ class InsightRow(TypedDict):
 class InsightsResult(Result):
     """An insights result: Meta's JSON (`data`), plus `result['views']` etc. for each metric.
 
-    `.metrics` gives just the metric values as a dict.
+    `.metrics` gives just the metric values as a dict; `daily()`, `total()` and
+    `breakdown()` give one metric's value with its type.
     """
 
     @property
     def metrics(self) -> dict[str, Any]:
+        """Every metric's value by name: a number, a list of `(end_time, value)`, or a dict."""
         return flatten(self)
+
+    def daily(self, metric: str) -> list[tuple[date, int]]:
+        """A time series (`views`) as `(day covered, value)`: the Pacific day each value
+        counts, not the `end_time` Meta stamps it with (the next midnight). Empty if the
+        metric is absent or not a series."""
+        value = self.get(metric) if metric not in _RESERVED else None
+        if not isinstance(value, list):
+            return []
+        out = []
+        for end_time, count in value:
+            day = day_covered(str(end_time)) if end_time is not None else None
+            if day is not None and isinstance(count, int | float):
+                out.append((day, int(count)))
+        return out
+
+    def total(self, metric: str) -> int | None:
+        """A metric that is one number (`likes`, `followers_count`, a post's `views`)."""
+        value = self.get(metric) if metric not in _RESERVED else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return int(value)
+
+    def breakdown(self, metric: str) -> dict[str, int]:
+        """A metric that is a dict (`follower_demographics` buckets, `clicks` by URL)."""
+        value = self.get(metric) if metric not in _RESERVED else None
+        if not isinstance(value, Mapping):
+            return {}
+        return {str(k): int(v) for k, v in value.items() if isinstance(v, int | float)}
 
 
 def insights_result(body: Mapping[str, Any]) -> InsightsResult:
