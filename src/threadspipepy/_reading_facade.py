@@ -12,14 +12,24 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from . import insights, reading, results
 from ._transport import path_of
 from .errors import ThreadsPipeError, ValidationError
+from .insights import InsightsResult
 from .reading import Fields, GraphRequest, TimeLike
 from .results import Result
+from .shapes import (
+    ApprovalStatus,
+    DemographicBreakdown,
+    Post,
+    Reply,
+    SearchMediaType,
+    SearchMode,
+    SearchType,
+)
 
 if TYPE_CHECKING:
     from ._log import Log
@@ -222,7 +232,7 @@ class ReadingMethods:
         self,
         post_id: str | int,
         reverse: bool = False,
-        approval_status: str | None = None,
+        approval_status: ApprovalStatus | None = None,
         *,
         fields: Fields = None,
         limit: int | None = None,
@@ -268,9 +278,9 @@ class ReadingMethods:
     def keyword_search(
         self,
         q: str,
-        search_type: str | None = None,
-        search_mode: str | None = None,
-        media_type: str | None = None,
+        search_type: SearchType | None = None,
+        search_mode: SearchMode | None = None,
+        media_type: SearchMediaType | None = None,
         since: TimeLike | None = None,
         until: TimeLike | None = None,
         limit: int | None = None,
@@ -357,7 +367,9 @@ class ReadingMethods:
         return self._send(reading.oembed_request(url, maxwidth))
 
     # -- insights ---------------------------------------------------------------------------
-    def get_post_insights(self, post_id: str | int, metrics: str | Iterable[str] = "all") -> Result:
+    def get_post_insights(
+        self, post_id: str | int, metrics: str | Iterable[str] = "all"
+    ) -> InsightsResult:
         """A post's metrics (views, likes, replies, reposts, quotes, shares).
 
         Meta's JSON, plus each metric's value by name: `result['likes']` is a number.
@@ -369,9 +381,9 @@ class ReadingMethods:
         user_id: str | int | None = None,
         since_date: TimeLike | None = None,
         until_date: TimeLike | None = None,
-        follower_demographic_breakdown: str | None = "country",
+        follower_demographic_breakdown: DemographicBreakdown | None = "country",
         metrics: str | Iterable[str] = "all",
-    ) -> Result:
+    ) -> InsightsResult:
         """Account metrics. `result['views']` is a list of `(end_time, value)`, totals are
         numbers, `follower_demographics` and `clicks` are dicts.
 
@@ -390,9 +402,11 @@ class ReadingMethods:
             except ValidationError:  # bad input or no credentials: raised, always
                 raise
             except ThreadsPipeError as exc:
-                return self._deliver(results.graph_failure(exc))
+                return self._deliver_insights(insights.insights_failure(exc))
         names = [n for r in requests for n in str(r.params["metric"]).split(",")]
-        return self._deliver(insights.insights_result(insights.merge_bodies(bodies, names)))
+        return self._deliver_insights(
+            insights.insights_result(insights.merge_bodies(bodies, names))
+        )
 
     def is_eligible_for_geo_gating(self) -> Result:
         """`{'info': 'success', 'data': {'id', 'is_eligible_for_geo_gating'}, 'message'}`."""
@@ -447,7 +461,7 @@ class ReadingMethods:
         *,
         fields: Fields = None,
         page_size: int = reading.MAX_PAGE_SIZE,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Post]:
         """Every post of yours, newest first, fetched lazily page by page (100 a page);
         stops after `limit` posts. A failed page raises its typed error."""
         # Each iter_* builds its first request once, unsent: bad arguments raise here, at the
@@ -455,9 +469,10 @@ class ReadingMethods:
         reading.list_request(
             "me/threads", reading.POST_FIELDS, fields=fields, since=since_date, until=until_date
         )
-        return self.paginate(
+        items = self.paginate(
             self.get_posts, since_date, until_date, limit=limit, page_size=page_size, fields=fields
         )
+        return cast(Iterator[Post], items)  # the items are Meta's JSON objects
 
     def iter_user_replies(
         self,
@@ -467,7 +482,7 @@ class ReadingMethods:
         *,
         fields: Fields = None,
         page_size: int = reading.MAX_PAGE_SIZE,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Reply]:
         """Every reply you wrote, lazily; stops after `limit` replies."""
         reading.list_request(
             "me/replies",
@@ -476,7 +491,7 @@ class ReadingMethods:
             since=since_date,
             until=until_date,
         )
-        return self.paginate(
+        items = self.paginate(
             self.get_user_replies,
             since_date,
             until_date,
@@ -484,6 +499,7 @@ class ReadingMethods:
             page_size=page_size,
             fields=fields,
         )
+        return cast(Iterator[Reply], items)  # the items are Meta's JSON objects
 
     def iter_post_replies(
         self,
@@ -494,13 +510,13 @@ class ReadingMethods:
         *,
         fields: Fields = None,
         page_size: int = reading.MAX_PAGE_SIZE,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Reply]:
         """Every reply to a post (top-level, or all levels), lazily; stops after `limit`."""
         reading.flag(top_levels, "top_levels")
         reading.replies_request(
             post_id, "replies", reading.REPLY_FIELDS, reverse=reverse, fields=fields
         )
-        return self.paginate(
+        items = self.paginate(
             self.get_post_replies,
             post_id,
             top_levels,
@@ -509,6 +525,7 @@ class ReadingMethods:
             page_size=page_size,
             fields=fields,
         )
+        return cast(Iterator[Reply], items)  # the items are Meta's JSON objects
 
     def iter_mentions(
         self,
@@ -518,7 +535,7 @@ class ReadingMethods:
         *,
         fields: Fields = None,
         page_size: int = reading.MAX_PAGE_SIZE,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Post]:
         """Every post that mentions you, lazily; stops after `limit`."""
         reading.list_request(
             "me/mentions",
@@ -527,7 +544,7 @@ class ReadingMethods:
             since=since_date,
             until=until_date,
         )
-        return self.paginate(
+        items = self.paginate(
             self.get_mentions,
             since_date,
             until_date,
@@ -535,13 +552,14 @@ class ReadingMethods:
             page_size=page_size,
             fields=fields,
         )
+        return cast(Iterator[Post], items)  # the items are Meta's JSON objects
 
     def iter_search(
         self,
         q: str,
-        search_type: str | None = None,
-        search_mode: str | None = None,
-        media_type: str | None = None,
+        search_type: SearchType | None = None,
+        search_mode: SearchMode | None = None,
+        media_type: SearchMediaType | None = None,
         since: TimeLike | None = None,
         until: TimeLike | None = None,
         limit: int | None = None,
@@ -549,13 +567,13 @@ class ReadingMethods:
         fields: Fields = None,
         *,
         page_size: int = reading.MAX_PAGE_SIZE,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Post]:
         """Every keyword-search result, lazily; stops after `limit` (each page is a search
         that counts against the 2,200 a day)."""
         reading.keyword_search_request(
             q, search_type, search_mode, media_type, since, until, None, author_username, fields
         )
-        return self.paginate(
+        items = self.paginate(
             self.keyword_search,
             q,
             search_type,
@@ -568,6 +586,7 @@ class ReadingMethods:
             author_username=author_username,
             fields=fields,
         )
+        return cast(Iterator[Post], items)  # the items are Meta's JSON objects
 
     def paginate(
         self,
@@ -628,14 +647,18 @@ class ReadingMethods:
             lambda: self._graph.request("GET", request.path, params=request.params, versioned=False)
         )
 
-    def _insights(self, request: GraphRequest) -> Result:
+    def _insights(self, request: GraphRequest) -> InsightsResult:
         try:
             body = self._graph.get(request.path, request.params)
         except ValidationError:  # bad input or no credentials: raised, always
             raise
         except ThreadsPipeError as exc:
-            return self._deliver(results.graph_failure(exc))
-        return self._deliver(insights.insights_result(body))
+            return self._deliver_insights(insights.insights_failure(exc))
+        return self._deliver_insights(insights.insights_result(body))
+
+    def _deliver_insights(self, result: InsightsResult) -> InsightsResult:
+        self._deliver(result)
+        return result
 
     @staticmethod
     def _check_arguments(

@@ -15,9 +15,9 @@ from typing import Any, TypedDict
 
 from ._pacific import day_covered
 from ._transport import path_of
-from .errors import ValidationError
+from .errors import ThreadsPipeError, ValidationError
 from .reading import GraphRequest, TimeLike, require_id, time_range
-from .results import Result
+from .results import Result, error_details
 
 POST_METRICS: tuple[str, ...] = ("views", "likes", "replies", "reposts", "quotes", "shares")
 USER_METRICS: tuple[str, ...] = (
@@ -95,6 +95,13 @@ class InsightsResult(Result):
         if not isinstance(value, Mapping):
             return {}
         return {str(k): int(v) for k, v in value.items() if isinstance(v, int | float)}
+
+
+def insights_failure(exc: ThreadsPipeError) -> InsightsResult:
+    """A failed insights read: `{'error': {...}}`, as every getter's failure."""
+    result = InsightsResult(error=error_details(exc))
+    result._exception = exc
+    return result
 
 
 def insights_result(body: Mapping[str, Any]) -> InsightsResult:

@@ -55,6 +55,7 @@ from .hosting import MediaHost, github_host
 from .journal import JournalStore, journal_store
 from .publishing import Publisher, PublishInDoubt
 from .results import PipeResult, Result
+from .shapes import ContainerMediaType, WhoCanReply
 
 # Variables `from_env` reads, and the constructor option each one fills.
 ENV_VARIABLES: dict[str, str] = {
@@ -371,7 +372,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         file_captions: Sequence[str | None] | None = None,
         tags: Sequence[str] | None = None,
         reply_to_id: str | int | None = None,
-        who_can_reply: str | None = None,
+        who_can_reply: WhoCanReply | None = None,
         chained_post: bool = True,
         persist_tags_multipost: bool = False,
         allowed_country_codes: str | Iterable[str] | None = None,
@@ -530,7 +531,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
 
     def create_container(
         self,
-        media_type: str,
+        media_type: ContainerMediaType,
         text: str | None = None,
         image_url: str | None = None,
         video_url: str | None = None,
