@@ -71,6 +71,13 @@ def insights_frame(result: Mapping[str, Any]) -> Any:
     daily value with the day's end, so `end_time` 2 June 07:00 UTC is `day` 1 June),
     `breakdown` (`country`, `age`, ... for demographics, `link_url` for clicks, else None),
     `key` (the bucket or the URL) and `value`. A failed result raises its typed error.
+
+    Args:
+        result: What `get_user_insights()` or `get_post_insights()` returned.
+
+    Example:
+        frame = insights_frame(tp.get_user_insights(since_date="2024-06-01"))
+        daily = frame[frame["metric"] == "views"].set_index("day")["value"]
     """
     pd = _pandas()
     raise_if_error(result)
@@ -88,11 +95,17 @@ def posts_frame(
 ) -> Any:
     """A DataFrame with one row per post and one column per field.
 
-    `posts`: a getter's result (`tp.get_posts()`) or any iterable of posts
-    (`tp.iter_posts(limit=200)`). `timestamp` becomes a UTC datetime; `owner`, `root_post`,
-    `replied_to`, `quoted_post` and `reposted_post` hold the id they point to. With
-    `insights` (a mapping of post id to an insights result, or a function such as
-    `tp.get_post_insights`), each post's metrics are joined as columns (`views`, `likes`, ...).
+    `timestamp` becomes a UTC datetime; `owner`, `root_post`, `replied_to`, `quoted_post` and
+    `reposted_post` hold the id they point to. A failed result raises its typed error.
+
+    Args:
+        posts: A getter's result (`tp.get_posts()`) or any iterable of posts
+            (`tp.iter_posts(limit=200)`).
+        insights: Each post's metrics to join as columns (`views`, `likes`, ...): a function
+            such as `tp.get_post_insights`, or a mapping of post id to an insights result.
+
+    Example:
+        frame = posts_frame(tp.iter_posts(limit=50), insights=tp.get_post_insights)
     """
     pd = _pandas()
     if isinstance(posts, Mapping):
@@ -132,10 +145,18 @@ def plot_insights(
 
     A time series (`views`) is a line over the days its values cover (the Pacific day before
     each `end_time` Meta stamps), a dict (demographics, link clicks) horizontal bars (largest
-    15), a single number one bar; count axes start at zero. `metric` defaults to the first
-    time series in the result. With `path` the chart is also written there as a PNG. Drawing
-    uses matplotlib's Agg canvas and never touches pyplot or the notebook's backend; pass `ax`
-    to draw into an existing Axes instead.
+    15), a single number one bar; count axes start at zero. Drawing uses matplotlib's Agg
+    canvas and never touches pyplot or the notebook's backend.
+
+    Args:
+        result: What `get_user_insights()` or `get_post_insights()` returned.
+        metric: The metric to draw (default: the first time series in the result).
+        path: Also write the chart there as a PNG.
+        ax: Draw into this matplotlib Axes instead of a new figure.
+        title: The chart's title (default: the metric's name).
+
+    Example:
+        figure = plot_insights(tp.get_user_insights(metrics=["views"]), title="Views")
     """
     figure_type, canvas_type, dates = _matplotlib()
     raise_if_error(result)
