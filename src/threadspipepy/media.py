@@ -412,8 +412,9 @@ def classify_all(
     for file in classified:
         if warn is not None and isinstance(file, RemoteFile) and file.given is not None:
             warn(
-                f"files[{file.index}] ({file.given}) is not a local file; sending it as the URL "
-                f"{file.url}, as 0.4.5 did. Write the https:// yourself to silence this warning."
+                f"files[{file.index}] ({file.given}) is not a local file; taking it for the URL "
+                f"{file.url}, as 0.4.5 took it for a URL. Write the https:// yourself to silence "
+                "this warning."
             )
     return classified
 
