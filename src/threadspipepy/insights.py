@@ -11,26 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any, TypedDict
+from typing import Any, TypedDict, get_args
 
 from ._pacific import day_covered
 from ._transport import path_of
 from .errors import ThreadsPipeError, ValidationError
 from .reading import GraphRequest, TimeLike, require_id, time_range
 from .results import Result, error_details
+from .shapes import DemographicBreakdown, PostMetric, UserMetric
 
-POST_METRICS: tuple[str, ...] = ("views", "likes", "replies", "reposts", "quotes", "shares")
-USER_METRICS: tuple[str, ...] = (
-    "views",
-    "likes",
-    "replies",
-    "reposts",
-    "quotes",
-    "clicks",
-    "followers_count",
-    "follower_demographics",
-)
-BREAKDOWNS: tuple[str, ...] = ("country", "city", "age", "gender")
+# The lists live as Literal types in shapes.py, for type checkers; these are their values.
+POST_METRICS: tuple[str, ...] = get_args(PostMetric)
+USER_METRICS: tuple[str, ...] = get_args(UserMetric)
+BREAKDOWNS: tuple[str, ...] = get_args(DemographicBreakdown)
 DEMOGRAPHICS = "follower_demographics"
 # Metrics that are a value now rather than over a period: no since/until (threads-api.md §5.2).
 CURRENT_METRICS: tuple[str, ...] = ("followers_count", DEMOGRAPHICS)

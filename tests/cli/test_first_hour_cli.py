@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests import servers
 from threadspipepy import ThreadsPipe, auth
 from threadspipepy.cli import main
 from threadspipepy.testing import ThreadsSandbox
@@ -64,29 +63,9 @@ def test_a_commands_own_short_flag_stays_its_own(
 # -- --timeout and the note while waiting --------------------------------------------------------
 @pytest.fixture
 def silent_server() -> Iterator[str]:
-    """Accepts connections and never answers."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.05)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
+    """Accepts connections and never answers: a hung upstream."""
+    with servers.silent_server() as url:
+        yield url
 
 
 def test_a_silent_server_gets_a_waiting_note_and_the_timeout_fix(
