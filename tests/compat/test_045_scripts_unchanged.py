@@ -60,6 +60,10 @@ def test_the_readme_oauth_flow_runs_on_a_client_built_with_empty_credentials(
     result = api.pipe(post="The first post after the OAuth flow")
     assert result["info"] == "success"
     assert [p["text"] for p in sandbox.posts] == ["The first post after the OAuth flow"]
+    # A day later, a client with empty credentials refreshes the long-lived token too.
+    sandbox.advance(86400)
+    refreshed = empty_client(sandbox).refresh_token(tokens["tokens"]["long_lived"]["access_token"])
+    assert "error" not in refreshed and refreshed["access_token"]
 
 
 CALLS: dict[str, tuple[Callable[[ThreadsPipe], Any], str]] = {

@@ -7,10 +7,14 @@ the sandbox there, so every line is true at run time too.
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from typing import Literal
 
-from typing_extensions import assert_type
+if sys.version_info >= (3, 11):
+    from typing import assert_type
+else:  # Python 3.10
+    from typing_extensions import assert_type
 
 from threadspipepy import ThreadsPipe
 from threadspipepy.shapes import PartState, Post, Reply
