@@ -39,6 +39,16 @@ def check_env_target(
 
     Both or neither must be given; the variable must be a shell-style name; the file (or its
     directory, if the file does not exist yet) must be writable.
+
+    Args:
+        env_path: The `.env` file.
+        env_variable: The variable in it.
+
+    Returns:
+        `(path, variable)`, or None when neither was given.
+
+    Example:
+        target = auth.check_env_target(".env", "THREADS_ACCESS_TOKEN")
     """
     if env_path is None and env_variable is None:
         return None
@@ -99,6 +109,14 @@ def update_env_file(path: str | os.PathLike[str], variable: str, value: str) -> 
     interrupted (an error, Ctrl-C) the temporary file is removed. Mode: 0600 for a new file;
     an existing file keeps its mode unless it is world-readable or world-writable (0644, say),
     in which case it is made 0600 with an `InsecureEnvFileWarning`.
+
+    Args:
+        path: The `.env` file (created if missing).
+        variable: The variable to set (a shell-style name).
+        value: Its new value (one line).
+
+    Example:
+        auth.update_env_file(".env", "THREADS_ACCESS_TOKEN", new_token)
     """
     return variable in update_env_values(path, {variable: value})
 
@@ -283,7 +301,18 @@ def _remove(path: str) -> None:
 
 
 def read_env_value(path: str | os.PathLike[str], variable: str) -> str | None:
-    """A variable's value in a `.env` file (python-dotenv's reading, no interpolation)."""
+    """A variable's value in a `.env` file (python-dotenv's reading, no interpolation).
+
+    Args:
+        path: The `.env` file.
+        variable: The variable to read.
+
+    Returns:
+        Its value, or None if the file or the variable is missing.
+
+    Example:
+        token = auth.read_env_value(".env", "THREADS_ACCESS_TOKEN")
+    """
     from dotenv import dotenv_values
 
     try:

@@ -37,9 +37,11 @@ from .errors import (
     ServerError,
     ThreadsAPIError,
     ThreadsConnectionError,
+    ValidationError,
     error_from_envelope,
     is_transient,
 )
+from .validation import missing_credentials_message
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 USER_AGENT = "threadspipepy"
@@ -51,6 +53,20 @@ FAILURE_TEXT: Mapping[str, str] = {
     "reset": "the connection was reset or dropped",
     "tls": "the TLS handshake failed",
     "connection": "the connection failed",
+}
+# What to do about it (RequestFailure.kind -> the fix that applies).
+FIX_TEXT: Mapping[str, str] = {
+    "dns": "Check the host name in the base URL (threads_base_url=, $THREADS_API_BASE_URL) and "
+    "this machine's network and DNS.",
+    "refused": "Nothing accepts connections there: check the base URL's host and port, and that "
+    "the server is running (a longer timeout= will not help).",
+    "timeout": "The server, or the network to it, is slow or not answering: raise timeout= "
+    "(command line: --timeout SECONDS), check any proxy or firewall, and try again.",
+    "reset": "Usually a passing network problem, or a proxy or firewall closing the connection: "
+    "try again.",
+    "tls": "Check this machine's clock and CA certificates ($REQUESTS_CA_BUNDLE), and any proxy "
+    "that intercepts HTTPS.",
+    "connection": "Check the network and the base URL.",
 }
 
 
@@ -152,6 +168,10 @@ class GraphClient:
         if authenticated:
             if self.token_hook is not None:
                 self.token_hook.before_request()
+            if not self.access_token.strip():  # a client built for the OAuth flow
+                raise ValidationError(
+                    missing_credentials_message(["access_token"]), parameter="access_token"
+                )
             headers["Authorization"] = f"Bearer {self.access_token}"
         carried = [s for s in secrets if s]
         call = _Call(
@@ -243,8 +263,7 @@ class GraphClient:
         verb = "timed out" if failure.kind == "timeout" else "failed"
         return ThreadsConnectionError(
             f"{call.method} {where} on {host} {verb} before Threads answered: "
-            f"{FAILURE_TEXT[failure.kind]}. Check the network and the base URL, or raise "
-            "`timeout=`.",
+            f"{failure.description}. {failure.fix}",
             request_sent=failure.sent,
             host=host,
             kind=failure.kind,
@@ -325,6 +344,11 @@ class RequestFailure:
     def description(self) -> str:
         return FAILURE_TEXT[self.kind]
 
+    @property
+    def fix(self) -> str:
+        """What to do about it, in a sentence."""
+        return FIX_TEXT[self.kind]
+
 
 def describe_request_failure(exc: requests.RequestException) -> RequestFailure:
     """The kind of a requests failure, read from its exception chain (no reference kept)."""
@@ -393,7 +417,12 @@ def host_of(url: str) -> str:
 
 def new_session(pool_size: int = 16) -> requests.Session:
     """A Session whose pool fits the parallel uploads and container creations."""
-    session = requests.Session()
+    return mount_adapters(requests.Session(), pool_size)
+
+
+def mount_adapters(session: requests.Session, pool_size: int = 16) -> requests.Session:
+    """Give `session` adapters sized for parallel requests, with no retries of their own
+    (GraphClient decides what is retried)."""
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)

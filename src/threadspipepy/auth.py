@@ -150,11 +150,22 @@ log = logger_for("auth")
 def resolve_scopes(
     scope: str | Iterable[str] = "all", *, keys: Mapping[str, str] = SCOPES
 ) -> tuple[str, ...]:
-    """Permission names for `scope`: `'all'`, keys (`'publish'`), raw names
-    (`'threads_content_publish'`), comma- or space-separated strings, or lists of any of these.
+    """Permission names for `scope`.
 
     `threads_basic` (required by every endpoint) is always included, first. Unknown entries
     raise ValidationError listing what is valid.
+
+    Args:
+        scope: The permissions to ask for: `'all'`, keys such as `'publish'`, raw names such as
+            `'threads_content_publish'`, comma- or space-separated strings, or lists of these.
+        keys: The scope keys understood (default `SCOPES`: 0.4.5's five, plus one per
+            permission added since).
+
+    Returns:
+        The permission names, without duplicates.
+
+    Example:
+        auth.resolve_scopes("publish,insights")  # ('threads_basic', 'threads_content_publish', ...)
     """
     if isinstance(scope, str):
         items: list[str] = [scope]
@@ -205,6 +216,9 @@ def new_state() -> str:
 
     Hex rather than URL-safe base64, which may start with "-": the state is pasted back on a
     command line (`access_token --state ...`), where such a value reads as an option.
+
+    Example:
+        state = auth.new_state()
     """
     return secrets.token_hex(32)
 
@@ -221,9 +235,22 @@ def authorization_url(
     """The authorization window's URL and the `state` it carries: `(url, state)`.
 
     Keep `state` (in the user's session) and give it to `complete_authorization`, which refuses
-    a redirect whose state differs. A new random state is made unless one is given. Every
-    parameter is URL-encoded. `authorize_url` picks the host: argument > `THREADS_AUTHORIZE_URL`
-    > `https://threads.com/oauth/authorize` (`AUTHORIZE_URL_NET` is the threads.net one).
+    a redirect whose state differs. Every parameter is URL-encoded.
+
+    Args:
+        app_id: Your app's Threads app id.
+        redirect_uri: Where Threads sends the user back with the code: one of the app's
+            redirect callback URLs.
+        scope: The permissions to ask for: `'all'`, keys such as `'publish'`, raw names such as
+            `'threads_content_publish'`, comma- or space-separated strings, or lists of these.
+        state: The state to carry (default: a new random one, `new_state()`).
+        authorize_url: The window's host: the argument, else `$THREADS_AUTHORIZE_URL`, else
+            `https://threads.com/oauth/authorize` (`AUTHORIZE_URL_NET` is the threads.net one).
+        keys: The scope keys understood (default `SCOPES`: 0.4.5's five, plus one per
+            permission added since).
+
+    Example:
+        url, state = auth.authorization_url("1234567890", "https://example.com/cb", "basic,publish")
     """
     client_id = _app_id(app_id)
     redirect = _redirect_uri(redirect_uri)
@@ -264,6 +291,13 @@ def open_browser(url: str) -> bool:
 
     Never on a headless Linux box (no DISPLAY/WAYLAND_DISPLAY and no $BROWSER), where Python's
     webbrowser would fall back to a text browser inside the terminal.
+
+    Args:
+        url: The URL to open.
+
+    Example:
+        if not auth.open_browser(url):
+            print("Open", url)
     """
     graphical = (
         sys.platform in ("darwin", "win32")
@@ -296,6 +330,15 @@ def parse_redirect(requested_url: str) -> AuthorizationResponse:
 
     The `#_` Meta appends is not part of the code and is dropped. `error=access_denied` (the
     user clicked Cancel) raises AuthorizationDeniedError; no code at all is a ValidationError.
+
+    Args:
+        requested_url: The URL the browser was sent to.
+
+    Returns:
+        An `AuthorizationResponse` with `code` and `state`.
+
+    Example:
+        code = auth.parse_redirect("https://example.com/cb?code=AQB...&state=abc#_").code
     """
     if not isinstance(requested_url, str) or not requested_url.strip():
         raise ValidationError(
@@ -339,7 +382,18 @@ def _strip_code(code: str) -> str:
 
 
 def check_state(expected: str | None, received: str | None) -> None:
-    """Refuse a missing or different state, comparing in constant time (before any request)."""
+    """Refuse a missing or different state, comparing in constant time (before any request).
+
+    Args:
+        expected: The state the authorization URL carried.
+        received: The state in the redirect.
+
+    Raises:
+        StateMismatchError: The two differ, or one is missing.
+
+    Example:
+        auth.check_state(state, auth.parse_redirect(redirected).state)
+    """
     if not isinstance(expected, str) or not expected:
         raise ValidationError(
             "state is required: pass the state authorization_url() returned with the URL "
@@ -531,8 +585,26 @@ def exchange_code(
     session: requests.Session | None = None,
     allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
-    """Swap an authorization code for a short-lived token (1 hour):
-    `{'access_token': ..., 'user_id': ...}` as Meta sends it. The code may have its `#_`."""
+    """Swap an authorization code for a short-lived token (1 hour).
+
+    Args:
+        app_id: Your app's Threads app id.
+        app_secret: Your app's secret (server side only).
+        code: The code from the redirect (its `#_` may stay).
+        redirect_uri: The same redirect URI the authorization URL used.
+        base_url: The Threads API host (default `$THREADS_API_BASE_URL`, else
+            `https://graph.threads.net`).
+        timeout: Seconds to wait for Meta's answer.
+        session: A `requests.Session` to send through (default: a new one, closed after).
+        allow_insecure_http: Allow a plain-http `base_url` that is not loopback (default
+            `$THREADS_ALLOW_INSECURE_HTTP`).
+
+    Returns:
+        `{'access_token': ..., 'user_id': ...}` as Meta sends it.
+
+    Example:
+        short = auth.exchange_code(app_id, app_secret, code, redirect_uri)
+    """
     client_id, secret, clean, redirect = _exchange_args(app_id, app_secret, code, redirect_uri)
     with _standalone_graph(
         base_url, timeout, session, (secret, clean), allow_insecure_http
@@ -549,8 +621,25 @@ def exchange_for_long_lived(
     session: requests.Session | None = None,
     allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
-    """Swap a short-lived token for a long-lived one (60 days):
-    `{'access_token', 'token_type', 'expires_in'}`. Server side only: it carries the secret."""
+    """Swap a short-lived token for a long-lived one (60 days). Server side only: it carries the
+    secret.
+
+    Args:
+        app_secret: Your app's secret.
+        short_lived_token: The token `exchange_code` returned.
+        base_url: The Threads API host (default `$THREADS_API_BASE_URL`, else
+            `https://graph.threads.net`).
+        timeout: Seconds to wait for Meta's answer.
+        session: A `requests.Session` to send through (default: a new one, closed after).
+        allow_insecure_http: Allow a plain-http `base_url` that is not loopback (default
+            `$THREADS_ALLOW_INSECURE_HTTP`).
+
+    Returns:
+        `{'access_token', 'token_type', 'expires_in'}`.
+
+    Example:
+        long = auth.exchange_for_long_lived(app_secret, short["access_token"])
+    """
     secret = _secret(app_secret)
     token = _token(short_lived_token, "short_lived_token")
     with _standalone_graph(
@@ -567,8 +656,24 @@ def refresh_access_token(
     session: requests.Session | None = None,
     allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
-    """Refresh a long-lived token (at least 24 hours old, not expired) for another 60 days:
-    `{'access_token', 'token_type', 'expires_in'}`. The old token stays valid until it expires.
+    """Refresh a long-lived token (at least 24 hours old, not expired) for another 60 days.
+
+    The old token stays valid until it expires.
+
+    Args:
+        access_token: The long-lived token.
+        base_url: The Threads API host (default `$THREADS_API_BASE_URL`, else
+            `https://graph.threads.net`).
+        timeout: Seconds to wait for Meta's answer.
+        session: A `requests.Session` to send through (default: a new one, closed after).
+        allow_insecure_http: Allow a plain-http `base_url` that is not loopback (default
+            `$THREADS_ALLOW_INSECURE_HTTP`).
+
+    Returns:
+        `{'access_token', 'token_type', 'expires_in'}`.
+
+    Example:
+        new_token = auth.refresh_access_token(token)["access_token"]
     """
     token = _token(access_token, "access_token")
     with _standalone_graph(base_url, timeout, session, (token,), allow_insecure_http) as graph:
@@ -588,7 +693,20 @@ def get_access_tokens(
 ) -> dict[str, Any]:
     """0.4.5's two exchanges in one: `{'user_id', 'tokens': {'short_lived', 'long_lived'}}`.
 
-    `auth_code` may be the code (with or without `#_`) or the whole redirect URL.
+    Args:
+        app_id: Your app's Threads app id.
+        app_secret: Your app's secret (server side only).
+        auth_code: The code (with or without `#_`) or the whole redirect URL.
+        redirect_uri: The same redirect URI the authorization URL used.
+        base_url: The Threads API host (default `$THREADS_API_BASE_URL`, else
+            `https://graph.threads.net`).
+        timeout: Seconds to wait for Meta's answer.
+        session: A `requests.Session` to send through (default: a new one, closed after).
+        allow_insecure_http: Allow a plain-http `base_url` that is not loopback (default
+            `$THREADS_ALLOW_INSECURE_HTTP`).
+
+    Example:
+        tokens = auth.get_access_tokens(app_id, app_secret, redirected, redirect_uri)
     """
     client_id, secret, code, redirect = _exchange_args(app_id, app_secret, auth_code, redirect_uri)
     with _standalone_graph(
@@ -621,10 +739,26 @@ def complete_authorization(
     """Finish the authorization: check the state, exchange the code, then for a long-lived
     token; returns long-lived `Credentials` (60 days).
 
-    `requested_url` is the URL Threads redirected to; `state` the one `authorization_url`
-    returned. A missing or different state raises StateMismatchError before any request;
-    Cancel raises AuthorizationDeniedError. `scopes` (what the URL asked for) is recorded in the
-    credentials; Meta's answers do not list them.
+    A missing or different state raises StateMismatchError before any request; Cancel raises
+    AuthorizationDeniedError.
+
+    Args:
+        app_id: Your app's Threads app id.
+        app_secret: Your app's secret (server side only).
+        redirect_uri: The same redirect URI the authorization URL used.
+        requested_url: The URL Threads redirected to.
+        state: The state `authorization_url` returned.
+        scopes: The permissions the URL asked for, recorded in the credentials (Meta's answers
+            do not list them).
+        base_url: The Threads API host (default `$THREADS_API_BASE_URL`, else
+            `https://graph.threads.net`).
+        timeout: Seconds to wait for Meta's answer.
+        session: A `requests.Session` to send through (default: a new one, closed after).
+        allow_insecure_http: Allow a plain-http `base_url` that is not loopback (default
+            `$THREADS_ALLOW_INSECURE_HTTP`).
+
+    Example:
+        creds = auth.complete_authorization(app_id, app_secret, redirect_uri, redirected, state)
     """
     client_id, secret, redirect, answer, granted = _completion_args(
         app_id, app_secret, redirect_uri, requested_url, state, scopes
@@ -686,6 +820,18 @@ def refresh_credentials(
 
     An expired token raises TokenExpiredError and a short-lived one ValidationError, before
     any request.
+
+    Args:
+        credentials: The long-lived credentials to refresh.
+        base_url: The Threads API host (default `$THREADS_API_BASE_URL`, else
+            `https://graph.threads.net`).
+        timeout: Seconds to wait for Meta's answer.
+        session: A `requests.Session` to send through (default: a new one, closed after).
+        allow_insecure_http: Allow a plain-http `base_url` that is not loopback (default
+            `$THREADS_ALLOW_INSECURE_HTTP`).
+
+    Example:
+        creds = auth.refresh_credentials(Credentials.from_json(saved.read_text()))
     """
     _check_refreshable(credentials)
     with _standalone_graph(
@@ -734,7 +880,22 @@ def refresh_token(
     allow_insecure_http: bool | None = None,
 ) -> dict[str, Any]:
     """Refresh a long-lived token and, with `env_path` and `env_variable`, write the new one
-    into that `.env` file (atomically, other lines untouched). Returns Meta's JSON."""
+    into that `.env` file (atomically, other lines untouched). Returns Meta's JSON.
+
+    Args:
+        access_token: The long-lived token.
+        env_path: The `.env` file to write the new token into (with `env_variable`).
+        env_variable: The variable of `env_path` that holds the token.
+        base_url: The Threads API host (default `$THREADS_API_BASE_URL`, else
+            `https://graph.threads.net`).
+        timeout: Seconds to wait for Meta's answer.
+        session: A `requests.Session` to send through (default: a new one, closed after).
+        allow_insecure_http: Allow a plain-http `base_url` that is not loopback (default
+            `$THREADS_ALLOW_INSECURE_HTTP`).
+
+    Example:
+        auth.refresh_token(token, ".env", "THREADS_ACCESS_TOKEN")
+    """
     token = _token(access_token, "access_token")
     target = check_env_target(env_path, env_variable)
     with _standalone_graph(base_url, timeout, session, (token,), allow_insecure_http) as graph:

@@ -12,11 +12,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, get_args
 from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit
 
 from ._transport import path_of
 from .errors import ValidationError, error_from_envelope
+from .shapes import ApprovalStatus, SearchMediaType, SearchMode, SearchType
 
 # A moment as callers give it: "YYYY-MM-DD" (or an ISO 8601 date-time), a date, a datetime
 # (naive means UTC) or a Unix time in seconds.
@@ -137,10 +138,11 @@ LOCATION_FIELDS: tuple[str, ...] = (
 GEO_GATING_FIELDS = "id,is_eligible_for_geo_gating"
 ALLOWLISTED_COUNTRY_FIELDS = "id,allowlisted_country_codes"
 
-SEARCH_TYPES = ("TOP", "RECENT")
-SEARCH_MODES = ("KEYWORD", "TAG")
-SEARCH_MEDIA_TYPES = ("TEXT", "IMAGE", "VIDEO")
-APPROVAL_STATUSES = ("pending", "ignored")
+# The values of the Literal types in shapes.py.
+SEARCH_TYPES: tuple[str, ...] = get_args(SearchType)
+SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
+SEARCH_MEDIA_TYPES: tuple[str, ...] = get_args(SearchMediaType)
+APPROVAL_STATUSES: tuple[str, ...] = get_args(ApprovalStatus)
 OEMBED_MIN_WIDTH, OEMBED_MAX_WIDTH = 320, 658
 
 INTENT_POST_URL = "https://www.threads.com/intent/post"

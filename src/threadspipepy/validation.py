@@ -8,17 +8,12 @@ import json
 import re
 import socket
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 
 from .errors import ValidationError
+from .shapes import WhoCanReply
 
-REPLY_CONTROLS: tuple[str, ...] = (
-    "everyone",
-    "accounts_you_follow",
-    "mentioned_only",
-    "parent_post_author_only",
-    "followers_only",
-)
+REPLY_CONTROLS: tuple[str, ...] = get_args(WhoCanReply)  # the values of the Literal type
 TOPIC_TAG_MAX = 50
 _DIGITS = re.compile(r"[0-9]+")
 # ISO 3166-1 alpha-2: the 249 officially assigned codes (not the reserved ones such as UK, EU).
@@ -409,3 +404,14 @@ def idempotency_key(value: Any) -> str:
             parameter="idempotency_key",
         )
     return value.strip()
+
+
+def missing_credentials_message(missing: list[str]) -> str:
+    """What to do about empty credentials (a client built for the OAuth flow)."""
+    names = " and ".join(missing)
+    return (
+        f"{names} {'is' if len(missing) == 1 else 'are'} empty: this client was built without "
+        "credentials (as for the OAuth flow), and this call needs them. Set them with "
+        "update_param(user_id=..., access_token=...) after get_access_tokens(), or build the "
+        "client with ThreadsPipe.from_env() (THREADS_USER_ID, THREADS_ACCESS_TOKEN)."
+    )

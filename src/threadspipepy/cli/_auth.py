@@ -27,6 +27,11 @@ AUTH_ENV_VARIABLES = (APP_ID_ENV, APP_SECRET_ENV, REDIRECT_URI_ENV, auth.AUTHORI
 _FALSE_WORDS = frozenset({"false", "0", "no", "off", "n"})
 
 
+# What auth-url asks for by default: least privilege for posting (chains are replies to your
+# own posts) and reading your own posts. The Python get_auth_token() keeps 0.4.5's 'all'.
+DEFAULT_SCOPE = "basic,publish,manage_replies"
+
+
 def _legacy_flag(value: str) -> bool:
     """`-s` and `-auto` are plain flags; a value (0.4.5 required one) is accepted, and only a
     false word (false, 0, no, off) turns the flag off."""
@@ -111,10 +116,12 @@ def _configure_auth_url(parser: argparse.ArgumentParser) -> None:
         "--scope",
         "--scopes",
         dest="scope",
-        default="all",
+        default=None,
         metavar="SCOPES",
-        help="permissions to ask for: all (default), keys such as basic,publish,insights or "
-        "names such as threads_content_publish, comma-separated",
+        help=f"permissions to ask for, comma-separated: keys such as {DEFAULT_SCOPE},insights "
+        "or names such as threads_manage_insights, or all (every permission). Default: "
+        f"{DEFAULT_SCOPE} (posting, chains of replies, and reading your own posts); "
+        f"add more to the list, e.g. --scope {DEFAULT_SCOPE},read_replies,insights",
     )
     parser.add_argument("--state", help="use this state instead of a fresh random one")
     parser.add_argument(
@@ -232,10 +239,11 @@ def _run_auth_url(ctx: Context) -> int:
     settings = _Settings(args)
     app_id = settings.require(args.app_id, APP_ID_ENV, "-id/--app_id")
     redirect = settings.require(args.redirect_uri, REDIRECT_URI_ENV, "-r/--redirect_uri")
+    scope = args.scope if args.scope is not None else DEFAULT_SCOPE
     url, state = auth.authorization_url(
         app_id,
         redirect,
-        args.scope,
+        scope,
         args.state,
         authorize_url=args.authorize_url or settings.get(auth.AUTHORIZE_URL_ENV),
     )
@@ -247,6 +255,13 @@ def _run_auth_url(ctx: Context) -> int:
         console.stdout.flush()
     if args.open and not opened:
         console.progress("no browser found: open the URL yourself", warning=True)
+    if args.scope is None:
+        others = ", ".join(k for k in auth.SCOPES if k not in DEFAULT_SCOPE.split(","))
+        console.note(
+            f"Asking for {DEFAULT_SCOPE} only (posting, chains of replies, reading your own "
+            f"posts). To ask for more, add keys: --scope {DEFAULT_SCOPE},insights (others: "
+            f"{others}), or --scope all for every permission."
+        )
     console.note(
         "Open the URL, click Allow, then pass the URL you are sent to: "
         f"{PROG} access_token -code 'REDIRECT_URL' --state {state} (with -secret or "

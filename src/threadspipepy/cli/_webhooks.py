@@ -208,6 +208,7 @@ def _run_listen(ctx: Context) -> int:
     args, console = ctx.args, ctx.console
     receiver = _receiver(args, console)
     console.lines = True
+    console.json_array = False  # events never end: always JSON lines
     printer = _Printer(console, args.count)
     app = make_wsgi_app(receiver, path=args.path, on_outcome=printer)
     try:

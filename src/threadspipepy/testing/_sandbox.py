@@ -387,6 +387,17 @@ class ThreadsSandbox(ReadingSeeds, WebhookMethods):
         with self._state.lock:
             return [fetch.to_dict() for fetch in self._state.media_fetches]
 
+    def set_media_type(self, url: str, content_type: str | None) -> None:
+        """What the media probe says `url` is (None: it cannot be fetched, HTTP 404).
+
+        A client pointed at the sandbox never sends a HEAD to a media URL's host: for a URL
+        without a file extension it asks the sandbox (``HEAD {url}/media-probe?url=...``),
+        which answers from this map, its own hosted files, the URL's extension, and last
+        ``image/jpeg``.
+        """
+        with self._state.lock:
+            self._state.media_types[url] = content_type
+
     @property
     def github_files(self) -> dict[str, bytes]:
         """Path -> bytes of the files now in the default fake repository."""
@@ -421,8 +432,9 @@ class ThreadsSandbox(ReadingSeeds, WebhookMethods):
 
         Keys: ``create`` (POST /{user}/threads), ``status`` (GET /{container-id}), ``publish``
         (POST /{user}/threads_publish), ``quota`` (GET /{user}/threads_publishing_limit),
-        ``repost``, ``delete``, ``read`` (other Graph GETs), ``github``, ``static`` (/raw and
-        /media), ``other``; plus ``total`` and ``errors`` (answers >= 400 or dropped).
+        ``repost``, ``delete``, ``read`` (other Graph GETs), ``github``, ``static`` (/raw,
+        /media and the media probe), ``other``; plus ``total`` and ``errors`` (answers >= 400
+        or dropped).
         """
         counts = dict.fromkeys(STAT_KINDS, 0)
         errors = 0

@@ -20,6 +20,7 @@ from ._faults import FaultRegistry, fault_response
 from ._github import GitHubApp
 from ._graph import GraphApp
 from ._oauth import OAuthService
+from ._probe import answer_probe, is_probe
 from ._records import Headers, Incoming, RecordedRequest, Response
 from ._state import SandboxState
 
@@ -101,6 +102,8 @@ class Dispatcher:
             return self.github.handle(req)
         if req.path.startswith(("/raw/", "/media/")):
             return self.github.serve_static(req)
+        if is_probe(req):
+            return answer_probe(self.state, req)
         if self.oauth.handles(req):
             return self.oauth.handle(req)
         return self.graph.handle(req)
@@ -124,7 +127,7 @@ class Dispatcher:
         """The kind of request, for stats(): by method and path pattern."""
         if req.path == "/github" or req.path.startswith("/github/"):
             return "github"
-        if req.path.startswith(("/raw/", "/media/")):
+        if req.path.startswith(("/raw/", "/media/")) or is_probe(req):
             return "static"
         if self.oauth.handles(req):
             return "other"

@@ -133,6 +133,8 @@ class SandboxState:
         self.publish_attempts = 0
         self.pending_failures: list[tuple[str, str | None, str | None]] = []
         self.hosted: dict[str, tuple[bytes, str]] = {}
+        # URL -> the Content-Type the media probe answers (None: unreachable); set_media_type
+        self.media_types: dict[str, str | None] = {}
         self.gh_token = random_token("ghp_", 36)
         self.gh_username = "sandbox-gh-user"
         self.gh_repo_name = "threadspipe-media"
