@@ -142,10 +142,10 @@ def test_a_missing_s3_extra_says_which_pip_install_fixes_it(
     env = {**sandbox_env, "PYTHONPATH": pythonpath, "THREADS_MEDIA_HOST": "s3://my-media"}
     proc = run_cli("post", "No extra", "-f", "photo.jpg", env=env)
     assert proc.returncode == 2
-    assert 'pip install "threadspipepy[s3]"' in proc.stderr
+    assert 'pip install boto3 (or pip install ".[s3]"' in proc.stderr
     assert "THREADS_MEDIA_HOST" in proc.stderr
     proc = run_cli(
         "post", "No extra", "--media-host", "s3://my-media", env={**env, "THREADS_MEDIA_HOST": ""}
     )
-    assert proc.returncode == 2 and 'pip install "threadspipepy[s3]"' in proc.stderr
+    assert proc.returncode == 2 and 'pip install boto3 (or pip install ".[s3]"' in proc.stderr
     assert sb.requests == []

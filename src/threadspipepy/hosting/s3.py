@@ -19,7 +19,8 @@ from urllib.parse import quote, urlsplit
 
 from ..errors import MediaHostingError, ValidationError
 
-INSTALL_HINT = 'pip install "threadspipepy[s3]"'
+# The package index's "threadspipepy" is ThreadsPipe-py 0.4.5, so name what works everywhere.
+INSTALL_HINT = 'pip install boto3 (or pip install ".[s3]" in a checkout of this library)'
 DEFAULT_PREFIX = "threadspipepy-tmp"
 DEFAULT_CONTAINER_TIMEOUT = 300.0  # ThreadsPipe's own default
 # Beyond container_timeout: Meta may fetch again while processing, and a chain's later parts
