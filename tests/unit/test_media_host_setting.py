@@ -150,7 +150,9 @@ def test_a_missing_extra_says_which_pip_install_fixes_it(
     monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 now raises ImportError
     with pytest.raises(ImportError, match=r'pip install boto3 \(or pip install "\.\[s3\]"'):
         S3Host("my-media")
-    with pytest.raises(ValidationError, match=r'pip install boto3 \(or pip install "\.\[s3\]"') as caught:
+    with pytest.raises(
+        ValidationError, match=r'pip install boto3 \(or pip install "\.\[s3\]"'
+    ) as caught:
         media_host_from_setting("s3://my-media")
     assert caught.value.parameter == "THREADS_MEDIA_HOST"
 
