@@ -13,10 +13,9 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
 
 from . import insights, reading, results
-from ._transport import path_of
+from ._urls import origin, path_of
 from .errors import ThreadsPipeError, ValidationError
 from .insights import InsightsResult
 from .reading import Fields, GraphRequest, TimeLike
@@ -990,7 +989,7 @@ class ReadingMethods:
             self._log.warning(
                 "Not following paging.next to %s: not the configured Threads host; paging "
                 "by cursor instead",
-                _origin(url),
+                origin(url),
             )
             return None
         return self._graph_call(
@@ -1019,15 +1018,3 @@ class ReadingMethods:
         if limit:
             extra["limit"] = 1
         inspect.signature(getter).bind(*args, **kwargs, **extra)
-
-
-def _origin(url: str) -> str:
-    """`host[:port]` of a URL for a log line (never its user info, path or query)."""
-    try:
-        parts = urlsplit(url)
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        return "an unreadable URL"
-    if not host:
-        return "a URL without a host"
-    return f"{host}:{port}" if port else host

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -32,6 +32,8 @@ from urllib3.exceptions import NewConnectionError, ProtocolError
 from ._log import Log, logger_for
 from ._redaction import Redactor, redact_text
 from ._retry import RetryPolicy, parse_retry_after
+from ._urls import host_of as host_of
+from ._urls import path_of as path_of
 from .errors import (
     AuthenticationError,
     ServerError,
@@ -68,11 +70,6 @@ FIX_TEXT: Mapping[str, str] = {
     "that intercepts HTTPS.",
     "connection": "Check the network and the base URL.",
 }
-
-
-def path_of(*segments: object) -> str:
-    """Join path segments, percent-encoding each one (ids come from callers)."""
-    return "/".join(quote(str(s), safe="") for s in segments)
 
 
 @dataclass(frozen=True)
@@ -401,18 +398,6 @@ def _exception_chain(exc: BaseException, limit: int = 16) -> list[BaseException]
         ]
         pending.extend(item for item in linked if isinstance(item, BaseException))
     return found
-
-
-def host_of(url: str) -> str:
-    """A URL's host and port, for messages (never its user info, path or query)."""
-    try:
-        parts = urlsplit(url)
-        host, port = parts.hostname or "", parts.port
-    except ValueError:
-        return "an unreadable host"
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{host}:{port}" if port else host or "an unknown host"
 
 
 def new_session(pool_size: int = 16) -> requests.Session:

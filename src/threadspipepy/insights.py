@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, TypedDict, get_args
 
 from ._pacific import day_covered
-from ._transport import path_of
+from ._urls import path_of
 from .errors import ThreadsPipeError, ValidationError
 from .reading import GraphRequest, TimeLike, require_id, time_range
 from .results import Result, error_details

@@ -25,7 +25,8 @@ from urllib.parse import unquote, urlsplit
 import filetype
 import requests
 
-from ._transport import describe_request_failure, host_of
+from ._transport import describe_request_failure
+from ._urls import host_of
 from .errors import ValidationError
 from .planning import PlannedMedia
 from .validation import host_is_internal, host_is_loopback

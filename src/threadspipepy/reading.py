@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from typing import Any, TypeAlias, get_args
 from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit
 
-from ._transport import path_of
+from ._urls import path_of
 from .errors import ValidationError, error_from_envelope
 from .shapes import ApprovalStatus, SearchMediaType, SearchMode, SearchType
 

@@ -37,7 +37,8 @@ from ._pipe import (
 from ._reading_facade import ReadingMethods
 from ._redaction import Redactor
 from ._retry import RetryPolicy
-from ._transport import Endpoint, GraphClient, path_of
+from ._transport import Endpoint, GraphClient
+from ._urls import path_of
 from .auth import Credentials
 from .config import (
     ALLOW_INSECURE_HTTP_ENV,

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .._transport import host_of, mount_adapters
+from .._transport import mount_adapters
+from .._urls import host_of
 from ..errors import ValidationError
 from ..hosting import media_host_from_setting
 from ..threadspipe import ThreadsPipe
