@@ -15,20 +15,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ._filelock import LockTimeoutError, file_lock
-from .errors import ThreadsPipeError, ValidationError
+from .errors import EnvFileError as EnvFileError
+from .errors import InsecureEnvFileWarning as InsecureEnvFileWarning
+from .errors import ValidationError
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Characters a shell reads literally in an unquoted assignment (no ~ | $ ; & spaces ...).
 _SAFE_UNQUOTED = re.compile(r"[A-Za-z0-9_.\-+/:=@%,]+")
 LOCK_TIMEOUT = 30.0
-
-
-class EnvFileError(ThreadsPipeError):
-    """The `.env` file could not be read or written."""
-
-
-class InsecureEnvFileWarning(UserWarning):
-    """A world-readable (or -writable) `.env` file was given a token: it was made 0600."""
 
 
 # -- the .env file -------------------------------------------------------------------------------

@@ -22,9 +22,9 @@ The functions that send requests take `base_url` (argument > `THREADS_API_BASE_U
 reads `THREADS_ALLOW_INSECURE_HTTP`).
 
 This module holds the flow itself (scopes, the URL and state, the redirect, the exchanges and
-refresh); `Credentials` (`_credentials`), the OAuth errors and their explanation
-(`_oauth_errors`) and the `.env` file (`_envfile`) live in private modules and are re-exported
-here.
+refresh); `Credentials` (`_credentials`), the explanation of OAuth failures (`_oauth_explain`)
+and the `.env` file (`_envfile`) live in private modules, the OAuth errors in `errors`; the
+public names are re-exported here.
 """
 
 from __future__ import annotations
@@ -56,15 +56,10 @@ from ._envfile import (
     update_env_file,
 )
 from ._log import logger_for
-from ._oauth_errors import (
-    _STEP_NAMES,
-    AuthorizationDeniedError,
-    OAuthError,
-    StateMismatchError,
-)
-from ._oauth_errors import TESTER_NOT_ACCEPTED_CODE as TESTER_NOT_ACCEPTED_CODE
-from ._oauth_errors import WRONG_APP_ID_CODES as WRONG_APP_ID_CODES
-from ._oauth_errors import _explained as _explained
+from ._oauth_explain import STEP_NAMES
+from ._oauth_explain import TESTER_NOT_ACCEPTED_CODE as TESTER_NOT_ACCEPTED_CODE
+from ._oauth_explain import WRONG_APP_ID_CODES as WRONG_APP_ID_CODES
+from ._oauth_explain import explained as _explained
 from ._redaction import MASK, Redactor
 from ._retry import RetryPolicy
 from ._transport import Endpoint, GraphClient
@@ -77,6 +72,9 @@ from .config import (
     resolve_base_url,
 )
 from .errors import (
+    AuthorizationDeniedError,
+    OAuthError,
+    StateMismatchError,
     ThreadsAPIError,
     ThreadsConnectionError,
     TokenExpiredError,
@@ -500,7 +498,7 @@ def _oauth_request(
         raise _explained(error_from_envelope(body, 200), step, redactor)
     if not isinstance(body.get("access_token"), str) or not body["access_token"]:
         raise OAuthError(
-            f"{_STEP_NAMES.get(step, 'The OAuth request')} failed: Meta's answer has no "
+            f"{STEP_NAMES.get(step, 'The OAuth request')} failed: Meta's answer has no "
             "access_token.",
             status_code=200,
         )

@@ -63,6 +63,7 @@ from .errors import (
     ThreadsAPIError,
     ThreadsPipeError,
     TokenExpiredError,
+    TokenStoreError,
     ValidationError,
 )
 
@@ -98,10 +99,6 @@ def new_token_howto(where: str) -> str:
         f"auth.complete_authorization), save it to {where}, and the keep-alive refreshes it "
         f"from then on ({DOCS_PAGE})."
     )
-
-
-class TokenStoreError(ThreadsPipeError):
-    """A token store could not be read or written."""
 
 
 # -- the protocol --------------------------------------------------------------------------------
