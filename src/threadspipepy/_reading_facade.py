@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
-from . import insights, reading, results
+from . import insights, reading, results, validation
 from ._urls import origin, path_of
 from .errors import ThreadsPipeError, ValidationError
 from .insights import InsightsResult
@@ -284,7 +284,7 @@ class ReadingMethods:
         Example:
             tp.get_post_replies("17900000000000001", top_levels=False)["data"]
         """
-        edge = "replies" if reading.flag(top_levels, "top_levels") else "conversation"
+        edge = "replies" if validation.flag(top_levels, "top_levels") else "conversation"
         return self._send(
             reading.replies_request(
                 post_id,
@@ -361,7 +361,7 @@ class ReadingMethods:
         Example:
             tp.get_pending_replies("17900000000000001", approval_status="pending")["data"]
         """
-        status = reading.choice(
+        status = validation.choice(
             approval_status, reading.APPROVAL_STATUSES, "approval_status", upper=False
         )
         return self._send(
@@ -388,8 +388,8 @@ class ReadingMethods:
         Example:
             tp.hide_reply("17900000000000009", True)
         """
-        node = reading.require_id(reply_id, "reply_id")
-        value = reading.flag(hide, "hide")
+        node = validation.node_id(reply_id, "reply_id")
+        value = validation.flag(hide, "hide")
         return self._send(GraphRequest("POST", path_of(node, "manage_reply"), {"hide": value}))
 
     def manage_pending_reply(self, reply_id: str | int, approve: bool) -> Result:
@@ -402,8 +402,8 @@ class ReadingMethods:
         Example:
             tp.manage_pending_reply("17900000000000009", approve=True)
         """
-        node = reading.require_id(reply_id, "reply_id")
-        value = reading.flag(approve, "approve")
+        node = validation.node_id(reply_id, "reply_id")
+        value = validation.flag(approve, "approve")
         return self._send(
             GraphRequest("POST", path_of(node, "manage_pending_reply"), {"approve": value})
         )
@@ -815,7 +815,7 @@ class ReadingMethods:
             for reply in tp.iter_post_replies("17900000000000001"):
                 print(reply.get("username"), reply.get("text"))
         """
-        reading.flag(top_levels, "top_levels")
+        validation.flag(top_levels, "top_levels")
         reading.replies_request(
             post_id, "replies", reading.REPLY_FIELDS, reverse=reverse, fields=fields
         )

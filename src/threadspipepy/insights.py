@@ -16,9 +16,10 @@ from typing import Any, TypedDict, get_args
 from ._pacific import day_covered
 from ._urls import path_of
 from .errors import ThreadsPipeError, ValidationError
-from .reading import GraphRequest, TimeLike, require_id, time_range
+from .reading import GraphRequest
 from .results import Result, error_details
 from .shapes import DemographicBreakdown, PostMetric, UserMetric
+from .validation import TimeLike, node_id, time_range
 
 # The lists live as Literal types in shapes.py, for type checkers; these are their values.
 POST_METRICS: tuple[str, ...] = get_args(PostMetric)
@@ -145,7 +146,7 @@ def breakdown_name(value: str | None, *, required: bool) -> str | None:
 
 def post_insights_request(post_id: Any, metrics: str | Iterable[str] | None) -> GraphRequest:
     """`GET /{post_id}/insights?metric=...`."""
-    node = require_id(post_id, "post_id")
+    node = node_id(post_id, "post_id")
     names = metric_names(metrics, POST_METRICS)
     return GraphRequest("GET", path_of(node, "insights"), {"metric": ",".join(names)})
 
@@ -164,7 +165,7 @@ def user_insights_requests(
     `since`/`until` (Meta refuses the pair): with a time range they are asked for in a second
     request without it, and asking for only them with a range is a ValidationError.
     """
-    node = "me" if user_id is None else require_id(user_id, "user_id")
+    node = "me" if user_id is None else node_id(user_id, "user_id")
     names = metric_names(metrics, USER_METRICS)
     wanted = breakdown_name(breakdown, required=DEMOGRAPHICS in names)
     low, high = time_range(

@@ -1,33 +1,40 @@
 """Reading: request building for every getter, date parsing, lazy pagination, web intents.
 
 Everything here is pure (values in, values out, no I/O, no clock) except `paginate`, which
-calls the page function it is given. The facade (`_reading_facade.ReadingMethods`) validates
-with these functions, sends the request through its GraphClient and shapes the result.
+calls the page function it is given. The argument checks live in `validation` (re-exported
+here under their old names); the facade (`_reading_facade.ReadingMethods`) builds requests with
+these functions, sends them through its GraphClient and shapes the result.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
 from typing import Any, TypeAlias, get_args
 from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit
 
 from ._urls import path_of
 from .errors import ValidationError, error_from_envelope
 from .shapes import ApprovalStatus, SearchMediaType, SearchMode, SearchType
-
-# A moment as callers give it: "YYYY-MM-DD" (or an ISO 8601 date-time), a date, a datetime
-# (naive means UTC) or a Unix time in seconds.
-TimeLike: TypeAlias = "str | date | datetime | int | float"
-Fields: TypeAlias = "str | Iterable[str] | None"
+from .validation import MAX_PAGE_SIZE as MAX_PAGE_SIZE
+from .validation import Fields as Fields
+from .validation import TimeLike as TimeLike
+from .validation import choice as choice
+from .validation import cursors as cursors
+from .validation import fields_param as fields_param
+from .validation import flag as flag
+from .validation import item_limit as item_limit
+from .validation import node_id as node_id
+from .validation import page_limit as page_limit
+from .validation import time_range as time_range
+from .validation import to_unix as to_unix
+from .validation import username as username
 
 # Lists refuse `since` before Threads' launch week (threads-api.md §4.1).
 EARLIEST_LIST_TIME = 1688540400
 EARLIEST_LIST_LABEL = "2023-07-05 (07:00 UTC)"
-MAX_PAGE_SIZE = 100  # Meta's largest `limit` on list endpoints (threads-api.md §4.1)
 DEFAULT_PAGE_SIZE = 25
 
 # -- default `fields` per endpoint -------------------------------------------------------------
@@ -151,10 +158,6 @@ INTENT_FOLLOW_URL = "https://www.threads.com/intent/follow"
 INTENT_REPLY_CONTROLS = ("everyone", "accounts_you_follow", "mentioned_only", "followers_only")
 INTENT_TAG_MAX = 50
 
-_FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\{[a-z0-9_,{}]+\})?$")
-_UNIX = re.compile(r"^\d+(\.\d+)?$")
-_USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
-
 
 @dataclass(frozen=True)
 class GraphRequest:
@@ -163,206 +166,6 @@ class GraphRequest:
     method: str
     path: str
     params: dict[str, Any] = field(default_factory=dict)
-
-
-# -- dates -------------------------------------------------------------------------------------
-def to_unix(value: TimeLike, parameter: str) -> int:
-    """A moment -> Unix seconds. Naive datetimes and plain dates are UTC.
-
-    Accepts `"YYYY-MM-DD"`, an ISO 8601 date-time string, a digit string, `date`, `datetime`,
-    `int` or `float` (fractions are dropped).
-    """
-    if isinstance(value, bool):
-        raise _bad_time(value, parameter)
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-        return math.floor(moment.timestamp())
-    if isinstance(value, date):
-        return math.floor(
-            datetime(value.year, value.month, value.day, tzinfo=timezone.utc).timestamp()
-        )
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or value < 0:
-            raise _bad_time(value, parameter)
-        return math.floor(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if _UNIX.match(text):
-            return math.floor(float(text))
-        try:
-            if len(text) == 10:
-                return to_unix(date.fromisoformat(text), parameter)
-            return to_unix(datetime.fromisoformat(text.replace("Z", "+00:00")), parameter)
-        except ValueError:
-            raise _bad_time(value, parameter) from None
-    raise _bad_time(value, parameter)
-
-
-def _bad_time(value: object, parameter: str) -> ValidationError:
-    return ValidationError(
-        f"{parameter} must be a date as 'YYYY-MM-DD', a date or datetime (naive means UTC) or "
-        f"a Unix time in seconds, got {value!r}.",
-        parameter=parameter,
-    )
-
-
-def time_range(
-    since: TimeLike | None,
-    until: TimeLike | None,
-    *,
-    since_name: str = "since_date",
-    until_name: str = "until_date",
-    earliest: int | None = None,
-    earliest_label: str | None = None,
-) -> tuple[int | None, int | None]:
-    """`(since, until)` as Unix seconds (None stays None); since must come before until.
-
-    `earliest`: moments before it are rejected (insights start on 2024-04-13).
-    """
-    low = None if since is None else to_unix(since, since_name)
-    high = None if until is None else to_unix(until, until_name)
-    if earliest is not None:
-        for name, moment in ((since_name, low), (until_name, high)):
-            if moment is not None and moment < earliest:
-                label = earliest_label or _iso(earliest)
-                raise ValidationError(
-                    f"{name} is {_iso(moment)}; Threads refuses times before {label}, "
-                    f"Unix {earliest}.",
-                    parameter=name,
-                )
-    if low is not None and high is not None and low >= high:
-        raise ValidationError(
-            f"{since_name} ({_iso(low)}) must be before {until_name} ({_iso(high)}).",
-            parameter=since_name,
-        )
-    return low, high
-
-
-def _iso(moment: int) -> str:
-    return datetime.fromtimestamp(moment, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-# -- shared parameter checks -------------------------------------------------------------------
-def fields_param(fields: Fields, default: Sequence[str] | str) -> str:
-    """`fields=` as a comma string (a list or a comma string given), or the endpoint's default."""
-    if fields is None:
-        return default if isinstance(default, str) else ",".join(default)
-    names = _split_fields(fields) if isinstance(fields, str) else list(fields)
-    cleaned = [str(name).strip() for name in names if str(name).strip()]
-    bad = [name for name in cleaned if not _FIELD_NAME.match(name)]
-    if not cleaned or bad:
-        raise ValidationError(
-            "fields must be field names as a list or a comma string, such as "
-            "['id', 'text', 'timestamp']" + (f"; not valid: {bad}." if bad else "."),
-            parameter="fields",
-        )
-    return ",".join(dict.fromkeys(cleaned))
-
-
-def _split_fields(text: str) -> list[str]:
-    """Split on the commas outside braces: `id,children{id,media_url}` is two fields."""
-    names: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for char in text:
-        if char == "," and depth == 0:
-            names.append("".join(current))
-            current = []
-            continue
-        depth += (char == "{") - (char == "}")
-        current.append(char)
-    names.append("".join(current))
-    return names
-
-
-def page_limit(limit: int | None, parameter: str = "limit") -> int | None:
-    """A page size: a positive integer (Meta returns at most 100 per page)."""
-    if limit is None:
-        return None
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValidationError(
-            f"{parameter} must be a positive integer (items per page, at most "
-            f"{MAX_PAGE_SIZE}), got {limit!r}.",
-            parameter=parameter,
-        )
-    return limit
-
-
-def item_limit(limit: int | None) -> int | None:
-    """The number of items an iterator stops at: None (all) or an integer >= 0."""
-    if limit is None:
-        return None
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        raise ValidationError(
-            f"limit must be None (every item) or an integer >= 0, got {limit!r}.",
-            parameter="limit",
-        )
-    return limit
-
-
-def cursors(before: str | None, after: str | None) -> dict[str, str]:
-    """The `before`/`after` cursors; Meta refuses both at once."""
-    if before is not None and after is not None:
-        raise ValidationError(
-            "before and after cannot be passed at the same time; page one way at a time.",
-            parameter="before",
-        )
-    out: dict[str, str] = {}
-    for name, value in (("before", before), ("after", after)):
-        if value is None:
-            continue
-        if not isinstance(value, str) or not value.strip():
-            raise ValidationError(
-                f"{name} must be a cursor string from a previous page's "
-                f"paging.cursors.{name}, got {value!r}.",
-                parameter=name,
-            )
-        out[name] = value.strip()
-    return out
-
-
-def choice(value: str | None, allowed: Sequence[str], parameter: str, *, upper: bool) -> str | None:
-    """One of `allowed` (case-insensitive, sent in Meta's case), or None."""
-    if value is None:
-        return None
-    text = value.strip() if isinstance(value, str) else ""
-    text = text.upper() if upper else text.lower()
-    if text not in allowed:
-        raise ValidationError(
-            f"{parameter}={value!r} is not accepted; use one of {', '.join(allowed)}.",
-            parameter=parameter,
-        )
-    return text
-
-
-def username(value: Any, parameter: str = "username") -> str:
-    """An exact Threads username; a leading '@' is dropped."""
-    text = value.strip().removeprefix("@") if isinstance(value, str) else ""
-    if not _USERNAME.match(text):
-        raise ValidationError(
-            f"{parameter} must be a Threads username (letters, digits, '.' and '_', at most "
-            f"30), got {value!r}.",
-            parameter=parameter,
-        )
-    return text
-
-
-def require_id(value: Any, parameter: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
-        raise ValidationError(
-            f"{parameter} must be a Threads id (a string of digits), got {value!r}.",
-            parameter=parameter,
-        )
-    return str(value).strip()
-
-
-def flag(value: Any, parameter: str) -> bool:
-    """A yes/no argument: True/False (1 and 0 accepted, as 0.4.5 did)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise ValidationError(f"{parameter} must be True or False, got {value!r}.", parameter=parameter)
 
 
 # -- request builders --------------------------------------------------------------------------
@@ -409,7 +212,7 @@ def replies_request(
     extra: Mapping[str, Any] | None = None,
 ) -> GraphRequest:
     """`GET /{post_id}/replies|conversation|pending_replies` with `reverse` always sent."""
-    node = require_id(post_id, "post_id")
+    node = node_id(post_id, "post_id")
     params: dict[str, Any] = {
         "fields": fields_param(fields, default_fields),
         "reverse": flag(reverse, "reverse"),
@@ -423,7 +226,7 @@ def object_request(
     node: Any, parameter: str, default_fields: Sequence[str], fields: Fields
 ) -> GraphRequest:
     """`GET /{node}?fields=...` for one object (a post, a location)."""
-    ident = require_id(node, parameter)
+    ident = node_id(node, parameter)
     return GraphRequest("GET", path_of(ident), {"fields": fields_param(fields, default_fields)})
 
 
