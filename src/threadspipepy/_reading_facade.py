@@ -6,19 +6,24 @@ intents on the current host); every getter gains `fields=` and the `before`/`aft
 and `iter_*` walk every page lazily. Arguments are checked before any request (ValidationError);
 Meta's failures come back as `{'error': {...}}` results, or raise with `raise_on_error=True`.
 Iterators always raise on a failed page: there is no result dict to put the error in.
+
+Each endpoint is described once, as a `reading.ReadSpec` (path, default fields, options, scope,
+paging): a getter keeps its explicit 0.4.5-compatible signature and hands its arguments to
+`_read(spec, ...)`; every paged spec has an `iter_*` that hands the same arguments to
+`_items(spec, ...)`, whose page fetch raises the typed error itself.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import insights, reading, results, validation
 from ._urls import origin, path_of
 from .errors import ThreadsPipeError, ValidationError
 from .insights import InsightsResult
-from .reading import Fields, GraphRequest, TimeLike
+from .reading import Fields, GraphRequest, ReadSpec, TimeLike
 from .results import Result
 from .shapes import (
     ApprovalStatus,
@@ -29,6 +34,8 @@ from .shapes import (
     SearchMode,
     SearchType,
 )
+
+ItemT = TypeVar("ItemT")
 
 if TYPE_CHECKING:
     from ._log import Log
@@ -77,17 +84,14 @@ class ReadingMethods:
             page = tp.get_posts(since_date="2024-06-01", limit=50)
             ids = [post["id"] for post in page["data"]]
         """
-        return self._send(
-            reading.list_request(
-                "me/threads",
-                reading.POST_FIELDS,
-                fields=fields,
-                since=since_date,
-                until=until_date,
-                limit=limit,
-                before=before,
-                after=after,
-            )
+        return self._read(
+            reading.POSTS,
+            since=since_date,
+            until=until_date,
+            limit=limit,
+            fields=fields,
+            before=before,
+            after=after,
         )
 
     def get_post(self, post_id: str | int, *, fields: Fields = None) -> Result:
@@ -101,7 +105,7 @@ class ReadingMethods:
         Example:
             tp.get_post("17900000000000001", fields="text,permalink")["permalink"]
         """
-        return self._send(reading.object_request(post_id, "post_id", reading.POST_FIELDS, fields))
+        return self._read(reading.POST, node=post_id, fields=fields)
 
     def get_profile(self, *, fields: Fields = None) -> Result:
         """Your profile: id, username, name, picture, biography, is_verified.
@@ -113,11 +117,7 @@ class ReadingMethods:
         Example:
             tp.get_profile()["username"]
         """
-        return self._send(
-            GraphRequest(
-                "GET", "me", {"fields": reading.fields_param(fields, reading.PROFILE_FIELDS)}
-            )
-        )
+        return self._read(reading.PROFILE, fields=fields)
 
     def get_user_replies(
         self,
@@ -144,17 +144,14 @@ class ReadingMethods:
         Example:
             tp.get_user_replies(limit=10)["data"]
         """
-        return self._send(
-            reading.list_request(
-                "me/replies",
-                reading.USER_REPLY_FIELDS,
-                fields=fields,
-                since=since_date,
-                until=until_date,
-                limit=limit,
-                before=before,
-                after=after,
-            )
+        return self._read(
+            reading.USER_REPLIES,
+            since=since_date,
+            until=until_date,
+            limit=limit,
+            fields=fields,
+            before=before,
+            after=after,
         )
 
     def get_ghost_posts(
@@ -182,17 +179,14 @@ class ReadingMethods:
         Example:
             tp.get_ghost_posts()["data"]
         """
-        return self._send(
-            reading.list_request(
-                "me/ghost_posts",
-                reading.GHOST_POST_FIELDS,
-                fields=fields,
-                since=since_date,
-                until=until_date,
-                limit=limit,
-                before=before,
-                after=after,
-            )
+        return self._read(
+            reading.GHOST_POSTS,
+            since=since_date,
+            until=until_date,
+            limit=limit,
+            fields=fields,
+            before=before,
+            after=after,
         )
 
     def get_mentions(
@@ -220,17 +214,14 @@ class ReadingMethods:
         Example:
             tp.get_mentions(since_date="2024-06-01")["data"]
         """
-        return self._send(
-            reading.list_request(
-                "me/mentions",
-                reading.PUBLIC_POST_FIELDS,
-                fields=fields,
-                since=since_date,
-                until=until_date,
-                limit=limit,
-                before=before,
-                after=after,
-            )
+        return self._read(
+            reading.MENTIONS,
+            since=since_date,
+            until=until_date,
+            limit=limit,
+            fields=fields,
+            before=before,
+            after=after,
         )
 
     def get_allowlisted_country_codes(
@@ -246,15 +237,7 @@ class ReadingMethods:
         Example:
             tp.get_allowlisted_country_codes(limit=25)["data"]
         """
-        return self._send(
-            reading.list_request(
-                "me/threads",
-                reading.ALLOWLISTED_COUNTRY_FIELDS,
-                limit=limit,
-                before=before,
-                after=after,
-            )
-        )
+        return self._read(reading.ALLOWLISTED_COUNTRIES, limit=limit, before=before, after=after)
 
     # -- replies to a post ------------------------------------------------------------------
     def get_post_replies(
@@ -284,18 +267,17 @@ class ReadingMethods:
         Example:
             tp.get_post_replies("17900000000000001", top_levels=False)["data"]
         """
-        edge = "replies" if validation.flag(top_levels, "top_levels") else "conversation"
-        return self._send(
-            reading.replies_request(
-                post_id,
-                edge,
-                reading.REPLY_FIELDS,
-                reverse=reverse,
-                fields=fields,
-                limit=limit,
-                before=before,
-                after=after,
-            )
+        spec = (
+            reading.REPLIES if validation.flag(top_levels, "top_levels") else reading.CONVERSATION
+        )
+        return self._read(
+            spec,
+            node=post_id,
+            reverse=reverse,
+            fields=fields,
+            limit=limit,
+            before=before,
+            after=after,
         )
 
     def get_conversation(
@@ -322,17 +304,14 @@ class ReadingMethods:
         Example:
             tp.get_conversation("17900000000000001")["data"]
         """
-        return self._send(
-            reading.replies_request(
-                post_id,
-                "conversation",
-                reading.REPLY_FIELDS,
-                reverse=reverse,
-                fields=fields,
-                limit=limit,
-                before=before,
-                after=after,
-            )
+        return self._read(
+            reading.CONVERSATION,
+            node=post_id,
+            reverse=reverse,
+            fields=fields,
+            limit=limit,
+            before=before,
+            after=after,
         )
 
     def get_pending_replies(
@@ -361,21 +340,15 @@ class ReadingMethods:
         Example:
             tp.get_pending_replies("17900000000000001", approval_status="pending")["data"]
         """
-        status = validation.choice(
-            approval_status, reading.APPROVAL_STATUSES, "approval_status", upper=False
-        )
-        return self._send(
-            reading.replies_request(
-                post_id,
-                "pending_replies",
-                reading.PENDING_REPLY_FIELDS,
-                reverse=reverse,
-                fields=fields,
-                limit=limit,
-                before=before,
-                after=after,
-                extra={"approval_status": status},
-            )
+        return self._read(
+            reading.PENDING_REPLIES,
+            approval_status=approval_status,
+            node=post_id,
+            reverse=reverse,
+            fields=fields,
+            limit=limit,
+            before=before,
+            after=after,
         )
 
     def hide_reply(self, reply_id: str | int, hide: bool) -> Result:
@@ -445,20 +418,19 @@ class ReadingMethods:
         Example:
             tp.keyword_search("python", search_type="RECENT", limit=10)["data"]
         """
-        return self._send(
-            reading.keyword_search_request(
-                q,
-                search_type,
-                search_mode,
-                media_type,
-                since,
-                until,
-                limit,
-                author_username,
-                fields,
-                before=before,
-                after=after,
-            )
+        return self._read(
+            reading.KEYWORD_SEARCH,
+            q=q,
+            search_type=search_type,
+            search_mode=search_mode,
+            media_type=media_type,
+            since=since,
+            until=until,
+            limit=limit,
+            author_username=author_username,
+            fields=fields,
+            before=before,
+            after=after,
         )
 
     def lookup_profile(self, username: str, *, fields: Fields = None) -> Result:
@@ -472,11 +444,7 @@ class ReadingMethods:
         Example:
             tp.lookup_profile("meta")["follower_count"]
         """
-        params = {
-            "username": reading.username(username),
-            "fields": reading.fields_param(fields, reading.PROFILE_LOOKUP_FIELDS),
-        }
-        return self._send(GraphRequest("GET", "profile_lookup", params))
+        return self._read(reading.PROFILE_LOOKUP, username=username, fields=fields)
 
     def get_profile_posts(
         self,
@@ -505,18 +473,15 @@ class ReadingMethods:
         Example:
             tp.get_profile_posts("meta", limit=5)["data"]
         """
-        return self._send(
-            reading.list_request(
-                "profile_posts",
-                reading.PUBLIC_POST_FIELDS,
-                fields=fields,
-                since=since_date,
-                until=until_date,
-                limit=limit,
-                before=before,
-                after=after,
-                extra={"username": reading.username(username)},
-            )
+        return self._read(
+            reading.PROFILE_POSTS,
+            username=username,
+            since=since_date,
+            until=until_date,
+            limit=limit,
+            fields=fields,
+            before=before,
+            after=after,
         )
 
     def search_locations(
@@ -552,9 +517,7 @@ class ReadingMethods:
         Example:
             tp.get_location("110843418940484")["name"]
         """
-        return self._send(
-            reading.object_request(location_id, "location_id", reading.LOCATION_FIELDS, fields)
-        )
+        return self._read(reading.LOCATION, node=location_id, fields=fields)
 
     def get_oembed(self, url: str, maxwidth: int | None = None) -> Result:
         """The embed HTML of a public post (`html`, `width`, `provider_name`, ...).
@@ -734,15 +697,9 @@ class ReadingMethods:
             for post in tp.iter_posts(since_date="2024-06-01", limit=200):
                 print(post["id"], post.get("text", ""))
         """
-        # Each iter_* builds its first request once, unsent: bad arguments raise here, at the
-        # call, rather than at the first next().
-        reading.list_request(
-            "me/threads", reading.POST_FIELDS, fields=fields, since=since_date, until=until_date
+        return self._items(
+            reading.POSTS, limit, page_size, since=since_date, until=until_date, fields=fields
         )
-        items = self.paginate(
-            self.get_posts, since_date, until_date, limit=limit, page_size=page_size, fields=fields
-        )
-        return cast(Iterator[Post], items)  # the items are Meta's JSON objects
 
     def iter_user_replies(
         self,
@@ -770,22 +727,14 @@ class ReadingMethods:
         Example:
             replies = list(tp.iter_user_replies(limit=50))
         """
-        reading.list_request(
-            "me/replies",
-            reading.USER_REPLY_FIELDS,
-            fields=fields,
+        return self._items(
+            reading.USER_REPLIES,
+            limit,
+            page_size,
             since=since_date,
             until=until_date,
-        )
-        items = self.paginate(
-            self.get_user_replies,
-            since_date,
-            until_date,
-            limit=limit,
-            page_size=page_size,
             fields=fields,
         )
-        return cast(Iterator[Reply], items)  # the items are Meta's JSON objects
 
     def iter_post_replies(
         self,
@@ -815,20 +764,10 @@ class ReadingMethods:
             for reply in tp.iter_post_replies("17900000000000001"):
                 print(reply.get("username"), reply.get("text"))
         """
-        validation.flag(top_levels, "top_levels")
-        reading.replies_request(
-            post_id, "replies", reading.REPLY_FIELDS, reverse=reverse, fields=fields
+        spec = (
+            reading.REPLIES if validation.flag(top_levels, "top_levels") else reading.CONVERSATION
         )
-        items = self.paginate(
-            self.get_post_replies,
-            post_id,
-            top_levels,
-            reverse,
-            limit=limit,
-            page_size=page_size,
-            fields=fields,
-        )
-        return cast(Iterator[Reply], items)  # the items are Meta's JSON objects
+        return self._items(spec, limit, page_size, node=post_id, reverse=reverse, fields=fields)
 
     def iter_mentions(
         self,
@@ -857,22 +796,151 @@ class ReadingMethods:
             for post in tp.iter_mentions(limit=20):
                 print(post["id"])
         """
-        reading.list_request(
-            "me/mentions",
-            reading.PUBLIC_POST_FIELDS,
+        return self._items(
+            reading.MENTIONS, limit, page_size, since=since_date, until=until_date, fields=fields
+        )
+
+    def iter_ghost_posts(
+        self,
+        since_date: TimeLike | None = None,
+        until_date: TimeLike | None = None,
+        limit: int | None = None,
+        *,
+        fields: Fields = None,
+        page_size: int = reading.MAX_PAGE_SIZE,
+    ) -> Iterator[Post]:
+        """Every ghost post of yours, lazily, newest first.
+
+        Args:
+            since_date: Only items from this time on: `'YYYY-MM-DD'`, an ISO time, a date, a
+                datetime (naive means UTC) or a Unix time.
+            until_date: Only items before this time (the same forms).
+            limit: Stop after this many items (None: every item).
+            fields: The fields to ask for, as a list or a comma string; None asks for this
+                method's default list.
+            page_size: Items asked for per page (at most 100).
+
+        Returns:
+            An iterator of `shapes.Post` dicts (with `ghost_post_status`).
+
+        Example:
+            active = [p for p in tp.iter_ghost_posts() if p.get("ghost_post_status") == "ACTIVE"]
+        """
+        return self._items(
+            reading.GHOST_POSTS, limit, page_size, since=since_date, until=until_date, fields=fields
+        )
+
+    def iter_conversation(
+        self,
+        post_id: str | int,
+        reverse: bool = False,
+        limit: int | None = None,
+        *,
+        fields: Fields = None,
+        page_size: int = reading.MAX_PAGE_SIZE,
+    ) -> Iterator[Reply]:
+        """Every reply at every level under a root post, lazily.
+
+        Args:
+            post_id: The root post.
+            reverse: False lists the oldest first; True the newest first.
+            limit: Stop after this many items (None: every item).
+            fields: The fields to ask for, as a list or a comma string; None asks for this
+                method's default list.
+            page_size: Items asked for per page (at most 100).
+
+        Returns:
+            An iterator of `shapes.Reply` dicts.
+
+        Example:
+            for reply in tp.iter_conversation("17900000000000001", limit=500):
+                print(reply["id"], reply.get("replied_to"))
+        """
+        return self._items(
+            reading.CONVERSATION,
+            limit,
+            page_size,
+            node=post_id,
+            reverse=reverse,
             fields=fields,
+        )
+
+    def iter_pending_replies(
+        self,
+        post_id: str | int,
+        reverse: bool = False,
+        approval_status: ApprovalStatus | None = None,
+        limit: int | None = None,
+        *,
+        fields: Fields = None,
+        page_size: int = reading.MAX_PAGE_SIZE,
+    ) -> Iterator[Reply]:
+        """Every reply awaiting approval on a post made with `enable_reply_approvals=True`,
+        lazily.
+
+        Args:
+            post_id: The post made with reply approvals.
+            reverse: False lists the oldest first; True the newest first.
+            approval_status: `'pending'` or `'ignored'` (default: both).
+            limit: Stop after this many items (None: every item).
+            fields: The fields to ask for, as a list or a comma string; None asks for this
+                method's default list.
+            page_size: Items asked for per page (at most 100).
+
+        Returns:
+            An iterator of `shapes.Reply` dicts (with `reply_approval_status`).
+
+        Example:
+            for reply in tp.iter_pending_replies("17900000000000001", approval_status="pending"):
+                tp.manage_pending_reply(reply["id"], approve=True)
+        """
+        return self._items(
+            reading.PENDING_REPLIES,
+            limit,
+            page_size,
+            node=post_id,
+            reverse=reverse,
+            approval_status=approval_status,
+            fields=fields,
+        )
+
+    def iter_profile_posts(
+        self,
+        username: str,
+        since_date: TimeLike | None = None,
+        until_date: TimeLike | None = None,
+        limit: int | None = None,
+        *,
+        fields: Fields = None,
+        page_size: int = reading.MAX_PAGE_SIZE,
+    ) -> Iterator[Post]:
+        """Every post of a public profile, lazily, newest first.
+
+        Args:
+            username: The username, without `@`.
+            since_date: Only items from this time on: `'YYYY-MM-DD'`, an ISO time, a date, a
+                datetime (naive means UTC) or a Unix time.
+            until_date: Only items before this time (the same forms).
+            limit: Stop after this many items (None: every item).
+            fields: The fields to ask for, as a list or a comma string; None asks for this
+                method's default list.
+            page_size: Items asked for per page (at most 100).
+
+        Returns:
+            An iterator of `shapes.Post` dicts.
+
+        Example:
+            texts = [post.get("text") for post in tp.iter_profile_posts("meta", limit=50)]
+        """
+        return self._items(
+            reading.PROFILE_POSTS,
+            limit,
+            page_size,
+            username=username,
             since=since_date,
             until=until_date,
-        )
-        items = self.paginate(
-            self.get_mentions,
-            since_date,
-            until_date,
-            limit=limit,
-            page_size=page_size,
             fields=fields,
         )
-        return cast(Iterator[Post], items)  # the items are Meta's JSON objects
 
     def iter_search(
         self,
@@ -910,23 +978,19 @@ class ReadingMethods:
         Example:
             texts = [post.get("text") for post in tp.iter_search("python", limit=100)]
         """
-        reading.keyword_search_request(
-            q, search_type, search_mode, media_type, since, until, None, author_username, fields
-        )
-        items = self.paginate(
-            self.keyword_search,
-            q,
-            search_type,
-            search_mode,
-            media_type,
-            since,
-            until,
-            limit=limit,
-            page_size=page_size,
+        return self._items(
+            reading.KEYWORD_SEARCH,
+            limit,
+            page_size,
+            q=q,
+            search_type=search_type,
+            search_mode=search_mode,
+            media_type=media_type,
+            since=since,
+            until=until,
             author_username=author_username,
             fields=fields,
         )
-        return cast(Iterator[Post], items)  # the items are Meta's JSON objects
 
     def paginate(
         self,
@@ -963,7 +1027,7 @@ class ReadingMethods:
                 extra["limit"] = size
             return getter(*args, **kwargs, **extra)
 
-        def follow(url: str, size: int) -> Result | None:
+        def follow(url: str, size: int) -> dict[str, Any] | None:
             return self._follow_link(url, size if takes_limit else None)
 
         iterator = reading.paginate(fetch, limit, page_size=page_size, follow_link=follow)
@@ -981,9 +1045,27 @@ class ReadingMethods:
             )
         )
 
-    def _follow_link(self, url: str, limit: int | None) -> Result | None:
-        """GET a `paging.next` URL through this client, or None (page by cursor) when it is
-        not on the configured Threads host: the token goes nowhere else."""
+    def _read(self, spec: ReadSpec[Any], **arguments: Any) -> Result:
+        """A getter's request: the spec's GET with these arguments, as a result."""
+        return self._send(reading.request_for(spec, **arguments))
+
+    def _items(
+        self, spec: ReadSpec[ItemT], limit: int | None, page_size: int, **arguments: Any
+    ) -> Iterator[ItemT]:
+        """An iterator's items: every page of the spec, lazily. Bad arguments raise now, at the
+        call; a failed page raises its typed error where it is fetched."""
+        reading.request_for(spec, **arguments)  # built once, unsent: the checks run here
+
+        def fetch(after: str | None, size: int) -> dict[str, Any]:
+            request = reading.request_for(spec, **arguments, limit=size, after=after)
+            return self._graph.get(request.path, request.params)
+
+        items = reading.paginate(fetch, limit, page_size=page_size, follow_link=self._follow_link)
+        return cast(Iterator[ItemT], items)  # the items are Meta's JSON objects
+
+    def _follow_link(self, url: str, limit: int | None) -> dict[str, Any] | None:
+        """GET a `paging.next` URL through this client (raising on failure), or None (page by
+        cursor) when it is not on the configured Threads host: the token goes nowhere else."""
         request = reading.link_request(url, self._graph.endpoint.base_url, limit)
         if request is None:
             self._log.warning(
@@ -992,9 +1074,7 @@ class ReadingMethods:
                 origin(url),
             )
             return None
-        return self._graph_call(
-            lambda: self._graph.request("GET", request.path, params=request.params, versioned=False)
-        )
+        return self._graph.request("GET", request.path, params=request.params, versioned=False)
 
     def _insights(self, request: GraphRequest) -> InsightsResult:
         try:

@@ -19,7 +19,7 @@ from datetime import date, datetime, timezone
 from typing import Any, TypeAlias, get_args
 
 from .errors import ValidationError
-from .shapes import WhoCanReply
+from .shapes import ApprovalStatus, SearchMediaType, SearchMode, SearchType, WhoCanReply
 
 REPLY_CONTROLS: tuple[str, ...] = get_args(WhoCanReply)  # the values of the Literal type
 TOPIC_TAG_MAX = 50
@@ -637,3 +637,144 @@ def flag(value: Any, parameter: str) -> bool:
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
     raise ValidationError(f"{parameter} must be True or False, got {value!r}.", parameter=parameter)
+
+
+# endpoint options -------------------------------------------------------------------------
+# The values of the Literal types in shapes.py.
+SEARCH_TYPES: tuple[str, ...] = get_args(SearchType)
+SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
+SEARCH_MEDIA_TYPES: tuple[str, ...] = get_args(SearchMediaType)
+APPROVAL_STATUSES: tuple[str, ...] = get_args(ApprovalStatus)
+OEMBED_MIN_WIDTH, OEMBED_MAX_WIDTH = 320, 658
+# Reply controls the post intent accepts (threads-api.md §8): parent_post_author_only is not one.
+INTENT_REPLY_CONTROLS = ("everyone", "accounts_you_follow", "mentioned_only", "followers_only")
+INTENT_TAG_MAX = 50
+
+
+def keyword(q: Any) -> str:
+    """keyword_search's `q`: a non-empty keyword (or a tag's text)."""
+    if not isinstance(q, str) or not q.strip():
+        raise ValidationError(
+            "q must be a non-empty keyword (or the tag text with search_mode='TAG').",
+            parameter="q",
+        )
+    return q.strip()
+
+
+def search_type(value: str | None) -> str | None:
+    return choice(value, SEARCH_TYPES, "search_type", upper=True)
+
+
+def search_mode(value: str | None) -> str | None:
+    return choice(value, SEARCH_MODES, "search_mode", upper=True)
+
+
+def search_media_type(value: str | None) -> str | None:
+    return choice(value, SEARCH_MEDIA_TYPES, "media_type", upper=True)
+
+
+def author_username(value: str | None) -> str | None:
+    return None if value is None else username(value, "author_username")
+
+
+def approval_status(value: str | None) -> str | None:
+    return choice(value, APPROVAL_STATUSES, "approval_status", upper=False)
+
+
+def place_query(
+    q: str | None, latitude: float | None, longitude: float | None
+) -> dict[str, str | float | None]:
+    """location_search's `q` and coordinates: a name, a point (both numbers), or both."""
+    if q is not None and (not isinstance(q, str) or not q.strip()):
+        raise ValidationError("q must be a non-empty place name or address.", parameter="q")
+    if (latitude is None) != (longitude is None):
+        raise ValidationError(
+            "latitude and longitude go together: give both or neither.",
+            parameter="latitude" if latitude is None else "longitude",
+        )
+    if q is None and latitude is None:
+        raise ValidationError(
+            "search_locations() needs q (a name or address) or latitude and longitude.",
+            parameter="q",
+        )
+    params: dict[str, str | float | None] = {"q": q.strip() if q is not None else None}
+    for name, value, bound in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        if value is None:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not -bound <= value <= bound
+        ):
+            raise ValidationError(
+                f"{name} must be a number from -{bound} to {bound}, got {value!r}.",
+                parameter=name,
+            )
+        params[name] = float(value)
+    return params
+
+
+def permalink(url: Any) -> str:
+    """A post's permalink (oEmbed's `url`)."""
+    if not isinstance(url, str) or not re.match(r"(?i)^https?://[^\s/]+/\S+$", url.strip()):
+        raise ValidationError(
+            "url must be a Threads post permalink such as "
+            f"'https://www.threads.com/@user/post/SHORTCODE', got {url!r}.",
+            parameter="url",
+        )
+    return url.strip()
+
+
+def embed_width(maxwidth: int | None) -> int | None:
+    """oEmbed's `maxwidth`: None, or pixels from 320 to 658."""
+    if maxwidth is not None and (
+        isinstance(maxwidth, bool)
+        or not isinstance(maxwidth, int)
+        or not OEMBED_MIN_WIDTH <= maxwidth <= OEMBED_MAX_WIDTH
+    ):
+        raise ValidationError(
+            f"maxwidth must be an integer from {OEMBED_MIN_WIDTH} to {OEMBED_MAX_WIDTH} "
+            f"(pixels), got {maxwidth!r}.",
+            parameter="maxwidth",
+        )
+    return maxwidth
+
+
+# web intents ------------------------------------------------------------------------------
+def intent_text(value: Any, parameter: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{parameter} must be a string, got {value!r}.", parameter=parameter)
+    return value
+
+
+def intent_link(link: Any) -> str:
+    if not isinstance(link, str) or not re.match(r"(?i)^https?://[^\s/]+", link.strip()):
+        raise ValidationError(f"link must be an http(s) URL, got {link!r}.", parameter="link")
+    return link.strip()
+
+
+def intent_tag(tag: Any) -> str:
+    topic = intent_text(tag, "tag").strip().removeprefix("#")
+    if not 1 <= len(topic) <= INTENT_TAG_MAX or re.search(r"[\n\r\t.&]", topic):
+        raise ValidationError(
+            f"tag must be 1-{INTENT_TAG_MAX} characters without newlines, tabs, '.' or "
+            f"'&', got {tag!r}.",
+            parameter="tag",
+        )
+    return topic
+
+
+def intent_reply_control(value: str | None) -> str | None:
+    return choice(value, INTENT_REPLY_CONTROLS, "reply_control", upper=False)
+
+
+def shortcode(value: Any, parameter: str) -> str:
+    """A post's shortcode (the part after /post/ in its permalink)."""
+    if not isinstance(value, str) or not re.match(r"^[A-Za-z0-9_-]+$", value.strip()):
+        raise ValidationError(
+            f"{parameter} must be a post's shortcode (the part after /post/ in its "
+            f"permalink), got {value!r}.",
+            parameter=parameter,
+        )
+    return value.strip()
