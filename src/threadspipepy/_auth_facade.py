@@ -1,10 +1,10 @@
 """The auth methods of `ThreadsPipe` (a mixin): 0.4.5's three, plus the Credentials-based ones.
 
-They send through the client's own GraphClient (its base URL, session, timeout and logging)
-without its access token: the OAuth endpoints are unversioned and take their secrets as
-parameters. 0.4.5's methods return result dicts (`'error' in result` on failure, or raise with
-`raise_on_error=True`); the new ones return values and raise typed errors. Bad arguments are a
-ValidationError, always before any request.
+They run `auth.OAuthFlow` (the one implementation of the exchanges) over the client's own
+GraphClient (its base URL, session, timeout and logging) without its access token: the OAuth
+endpoints are unversioned and take their secrets as parameters. 0.4.5's methods return result
+dicts (`'error' in result` on failure, or raise with `raise_on_error=True`); the new ones return
+values and raise typed errors. Bad arguments are a ValidationError, always before any request.
 """
 
 from __future__ import annotations
@@ -21,6 +21,13 @@ if TYPE_CHECKING:
     from ._log import Log
     from ._transport import GraphClient
     from .config import ClientConfig
+
+
+# 0.4.5's messages for a failed get_access_tokens, by the exchange that failed.
+EXCHANGE_FAILURES = {
+    "code": "Could not generate short lived token",
+    "long_lived": "Could not generate long lived token",
+}
 
 
 class AuthMethods:
@@ -89,23 +96,15 @@ class AuthMethods:
             tokens = tp.get_access_tokens(app_id, app_secret, redirect_url, redirect_uri)
             tp.update_param(tokens["user_id"], tokens["tokens"]["long_lived"]["access_token"])
         """
+        flow = auth.OAuthFlow(self._graph)
         try:
-            client_id, secret, code, redirect = auth._exchange_args(
-                app_id, app_secret, auth_code, redirect_uri
-            )
-        except auth.AuthorizationDeniedError as exc:  # a Cancel redirect given as auth_code
-            return self._deliver(results.failure("Could not generate short lived token", exc))
-        try:
-            short = auth._exchange_code(self._graph, client_id, secret, code, redirect)
-        except ThreadsPipeError as exc:
-            return self._deliver(results.failure("Could not generate short lived token", exc))
-        try:
-            long = auth._exchange_for_long_lived(self._graph, secret, str(short["access_token"]))
-        except ThreadsPipeError as exc:
-            return self._deliver(results.failure("Could not generate long lived token", exc))
-        return self._deliver(
-            Result(user_id=short["user_id"], tokens={"short_lived": short, "long_lived": long})
-        )
+            exchange = auth.CodeExchange.check(app_id, app_secret, auth_code, redirect_uri)
+            pair = flow.exchange_tokens(exchange)
+        except ValidationError:  # bad arguments: raised, always
+            raise
+        except ThreadsPipeError as exc:  # a refused exchange, or a Cancel redirect as auth_code
+            return self._deliver(results.failure(EXCHANGE_FAILURES[flow.step], exc))
+        return self._deliver(Result(pair.as_dict()))
 
     def refresh_token(
         self,
@@ -131,10 +130,10 @@ class AuthMethods:
         Example:
             tp.refresh_token(token, env_path=".env", env_variable="THREADS_ACCESS_TOKEN")
         """
-        token = auth._token(access_token, "access_token")
+        token = auth.check_token(access_token, "access_token")
         target = auth.check_env_target(env_path, env_variable)
         try:
-            body = auth._refresh(self._graph, token)
+            body = auth.OAuthFlow(self._graph).refresh(token)
         except ThreadsPipeError as exc:
             message = "An error occurred: could not refresh the access token"
             return self._deliver(results.failure(message, exc))
@@ -207,10 +206,10 @@ class AuthMethods:
         Example:
             creds = tp.complete_authorization(app_id, app_secret, redirect_uri, redirected, state)
         """
-        client_id, secret, redirect, answer, granted = auth._completion_args(
+        exchange = auth.CodeExchange.from_redirect(
             app_id, app_secret, redirect_uri, requested_url, state, scopes
         )
-        return auth._complete(self._graph, client_id, secret, redirect, answer.code, granted)
+        return auth.OAuthFlow(self._graph).complete(exchange)
 
     def refresh_credentials(self, credentials: auth.Credentials) -> auth.Credentials:
         """New long-lived `Credentials` from refreshing these (the old token stays valid).
@@ -223,8 +222,8 @@ class AuthMethods:
         Example:
             creds = tp.refresh_credentials(creds)
         """
-        auth._check_refreshable(credentials)
-        return auth._refresh_credentials(self._graph, credentials)
+        auth.check_refreshable(credentials)
+        return auth.OAuthFlow(self._graph).refresh_credentials(credentials)
 
 
 __all__ = ["AuthMethods"]
