@@ -19,7 +19,7 @@ from .errors import EnvFileError as EnvFileError
 from .errors import InsecureEnvFileWarning as InsecureEnvFileWarning
 from .errors import ValidationError
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Characters a shell reads literally in an unquoted assignment (no ~ | $ ; & spaces ...).
 _SAFE_UNQUOTED = re.compile(r"[A-Za-z0-9_.\-+/:=@%,]+")
 LOCK_TIMEOUT = 30.0
@@ -52,7 +52,7 @@ def check_env_target(
             "update with the new token.",
             parameter="env_path" if env_path is None or not str(env_path) else "env_variable",
         )
-    if not isinstance(env_variable, str) or not _ENV_NAME.fullmatch(env_variable):
+    if not isinstance(env_variable, str) or not ENV_NAME.fullmatch(env_variable):
         raise ValidationError(
             "env_variable must be a variable name such as THREADS_ACCESS_TOKEN (letters, digits "
             "and _, not starting with a digit).",
@@ -122,7 +122,7 @@ def update_env_values(path: str | os.PathLike[str], values: Mapping[str, str]) -
     given), so a reader never sees some of them changed and not the rest.
     """
     for variable, value in values.items():
-        if not _ENV_NAME.fullmatch(variable):
+        if not ENV_NAME.fullmatch(variable):
             raise ValidationError(
                 "env_variable must be a variable name such as THREADS_ACCESS_TOKEN.",
                 parameter="env_variable",
@@ -174,7 +174,7 @@ def _update_locked(
                 out += newline
             out += _line(variable, value, "", newline)
     data = (bom + out).encode("utf-8", "surrogateescape")
-    _atomic_write(target, data, _private_mode(mode, shown), shown)
+    atomic_write(target, data, _private_mode(mode, shown), shown)
     return replaced
 
 
@@ -257,7 +257,7 @@ def _render(value: str, quote_char: str) -> str:
     )
 
 
-def _atomic_write(target: Path, data: bytes, mode: int, shown: str | os.PathLike[str]) -> None:
+def atomic_write(target: Path, data: bytes, mode: int, shown: str | os.PathLike[str]) -> None:
     problem: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".env", dir=target.parent)

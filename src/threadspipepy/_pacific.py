@@ -20,7 +20,7 @@ STANDARD = timedelta(hours=-8)  # PST
 DAYLIGHT = timedelta(hours=-7)  # PDT
 
 
-def _load_zone() -> tzinfo | None:
+def load_zone() -> tzinfo | None:
     try:
         from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ def _load_zone() -> tzinfo | None:
         return None
 
 
-ZONE = _load_zone()
+ZONE = load_zone()
 
 
 def pacific_date(unix: float) -> date:
@@ -74,22 +74,22 @@ def day_end(day: date) -> int:
 
 
 # -- the hand-computed rules ------------------------------------------------------------------
-def _sunday(year: int, month: int, nth: int) -> date:
+def sunday(year: int, month: int, nth: int) -> date:
     first = date(year, month, 1)
     return first + timedelta(days=(6 - first.weekday()) % 7 + 7 * (nth - 1))
 
 
-def _daylight_bounds(year: int) -> tuple[datetime, datetime]:
+def daylight_bounds(year: int) -> tuple[datetime, datetime]:
     """The UTC instants daylight time starts and ends in `year`."""
-    start = datetime.combine(_sunday(year, 3, 2), time(2), timezone.utc) - STANDARD
-    end = datetime.combine(_sunday(year, 11, 1), time(2), timezone.utc) - DAYLIGHT
+    start = datetime.combine(sunday(year, 3, 2), time(2), timezone.utc) - STANDARD
+    end = datetime.combine(sunday(year, 11, 1), time(2), timezone.utc) - DAYLIGHT
     return start, end
 
 
 def fallback_offset(unix: float) -> timedelta:
     """Pacific UTC offset at a Unix time, from the US rules alone."""
     moment = datetime.fromtimestamp(unix, timezone.utc)
-    start, end = _daylight_bounds(moment.year)
+    start, end = daylight_bounds(moment.year)
     return DAYLIGHT if start <= moment < end else STANDARD
 
 
@@ -101,6 +101,6 @@ def fallback_day_start(day: date) -> int:
     # Midnight never falls inside a transition (they happen at 02:00), so the offset at
     # midnight is the one of the date: daylight after the March Sunday, up to and including
     # the November Sunday.
-    daylight = _sunday(day.year, 3, 2) < day <= _sunday(day.year, 11, 1)
+    daylight = sunday(day.year, 3, 2) < day <= sunday(day.year, 11, 1)
     offset = DAYLIGHT if daylight else STANDARD
     return int((datetime.combine(day, time(), timezone.utc) - offset).timestamp())

@@ -97,12 +97,17 @@ class TokenHook(Protocol):
 
 
 class GraphClient:
-    """Sends Graph API requests for one access token over one Session."""
+    """Sends Graph API requests for one access token over one Session.
+
+    `access_token` is the token itself, or a function that returns the current one: a
+    `ThreadsPipe` passes its configuration's, so the token lives in one place and what
+    `update_param` (or the token keep-alive) sets is what the next request sends.
+    """
 
     def __init__(
         self,
         *,
-        access_token: str,
+        access_token: str | Callable[[], str],
         endpoint: Endpoint,
         timeout: float,
         retry: RetryPolicy,
@@ -111,17 +116,29 @@ class GraphClient:
         redactor: Redactor | None = None,
         log: Log | None = None,
     ) -> None:
-        self.access_token = access_token
+        self._token: Callable[[], str] = (
+            access_token if callable(access_token) else _fixed(access_token)
+        )
         self.endpoint = endpoint
         self.timeout = timeout
         self.retry = retry
         self.sleep = sleep
-        self.redactor = redactor or Redactor([access_token])
+        self.redactor = redactor or Redactor([self.access_token])
         self.log = log or logger_for("transport")
         self.token_hook: TokenHook | None = None  # set by a client with a token store
         self._owns_session = session is None
         self.session = session or new_session()
         install_urllib3_redaction()
+
+    @property
+    def access_token(self) -> str:
+        """The token the next authenticated request sends."""
+        return self._token()
+
+    @access_token.setter
+    def access_token(self, value: str) -> None:
+        """Send `value` from now on (a client without a configuration of its own)."""
+        self._token = _fixed(value)
 
     # -- public helpers ---------------------------------------------------------------------
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -165,11 +182,12 @@ class GraphClient:
         if authenticated:
             if self.token_hook is not None:
                 self.token_hook.before_request()
-            if not self.access_token.strip():  # a client built for the OAuth flow
+            token = self.access_token
+            if not token.strip():  # a client built for the OAuth flow
                 raise ValidationError(
                     missing_credentials_message(["access_token"]), parameter="access_token"
                 )
-            headers["Authorization"] = f"Bearer {self.access_token}"
+            headers["Authorization"] = f"Bearer {token}"
         carried = [s for s in secrets if s]
         call = _Call(
             method,
@@ -300,6 +318,10 @@ class GraphClient:
             attempt,
             self.retry.max_retries,
         )
+
+
+def _fixed(token: str) -> Callable[[], str]:
+    return lambda: token
 
 
 @dataclass(frozen=True)

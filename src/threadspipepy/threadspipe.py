@@ -22,7 +22,7 @@ from . import auth, insights, results, splitting, tokens, validation
 from . import media as media_mod
 from . import quota as quota_mod
 from ._auth_facade import AuthMethods
-from ._credentials import _utcnow
+from ._credentials import utcnow
 from ._log import logger_for
 from ._pipe import (
     DRY_RUN_MESSAGE,
@@ -267,13 +267,13 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         # Time is injectable so tests never sleep for real; replace both together.
         self._sleep: Callable[[float], None] = time.sleep
         self._clock: Callable[[], float] = time.monotonic
-        self._now: Callable[[], datetime] = _utcnow  # the token keep-alive's wall clock (UTC)
+        self._now: Callable[[], datetime] = utcnow  # the token keep-alive's wall clock (UTC)
         self._lock = threading.Lock()
         self._journal_store: JournalStore | None = None
         self._journal_source: Any = None
         self._keeper: tokens.TokenKeeper | None = None
         self._graph = GraphClient(
-            access_token=self._config.access_token,
+            access_token=lambda: self._config.access_token,  # the token lives in the config
             endpoint=self._endpoint(),
             timeout=self._config.timeout,
             retry=RetryPolicy(max_retries=self._config.max_retries),
@@ -444,7 +444,6 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         with self._lock:
             self._config = self._config.updated(changes)
             graph = self._graph
-            graph.access_token = self._config.access_token
             graph.endpoint = self._endpoint()
             graph.timeout = self._config.timeout
             graph.retry = RetryPolicy(max_retries=self._config.max_retries)
@@ -462,8 +461,20 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         """The token store gave this client a new token: every later request sends it."""
         with self._lock:
             self._config = self._config.updated({"access_token": token})
-            self._graph.access_token = token
             self._graph.redactor.set_secrets(self._secrets())
+
+    def mask_secrets(self, text: str) -> str:
+        """`text` with every secret this client holds replaced by `***`: its access token (and
+        those the token keep-alive has used), the GitHub token. Only those literal values are
+        masked, so ordinary text is left as it is: for printing what a call returned.
+
+        Args:
+            text: The text to print.
+
+        Example:
+            print(tp.mask_secrets(json.dumps(result)))
+        """
+        return self._graph.redactor.literals(text)
 
     def close(self) -> None:
         """Close the HTTP session (unless it was passed in by the caller).

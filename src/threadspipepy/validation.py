@@ -17,6 +17,7 @@ import socket
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from typing import Any, TypeAlias, get_args
+from urllib.parse import urlsplit
 
 from .errors import ValidationError
 from .shapes import ApprovalStatus, SearchMediaType, SearchMode, SearchType, WhoCanReply
@@ -778,3 +779,46 @@ def shortcode(value: Any, parameter: str) -> str:
             parameter=parameter,
         )
     return value.strip()
+
+
+# OAuth ------------------------------------------------------------------------------------
+def app_id(value: str | int) -> str:
+    """The numeric Threads App ID."""
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    if isinstance(value, bool) or not text.isdigit():
+        raise ValidationError(
+            "app_id must be the numeric Threads App ID (App Dashboard > App settings > Basic, "
+            "under Threads; not the Facebook app id).",
+            parameter="app_id",
+        )
+    return text
+
+
+def app_secret(value: str) -> str:
+    """The Threads App Secret, stripped."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(
+            "app_secret must be the Threads App Secret (App Dashboard > App settings > Basic, "
+            "under Threads).",
+            parameter="app_secret",
+        )
+    return value.strip()
+
+
+def access_token(value: str, parameter: str = "access_token") -> str:
+    """A non-empty access token, stripped."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{parameter} must be a non-empty access token.", parameter=parameter)
+    return value.strip()
+
+
+def redirect_uri(value: str) -> str:
+    """An absolute http(s) redirect URI, as given (Meta compares it exactly)."""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(
+            "redirect_uri must be an absolute https URL listed among the app's Valid OAuth "
+            "Redirect URIs (exactly as listed).",
+            parameter="redirect_uri",
+        )
+    return value

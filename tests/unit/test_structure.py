@@ -3,9 +3,11 @@ caller can catch is defined in errors.py (and still importable from its old modu
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -55,3 +57,66 @@ def test_the_old_import_paths_give_the_same_classes(module: str, names: list[str
     where = importlib.import_module(f"threadspipepy.{module}" if module else "threadspipepy")
     for name in names:
         assert getattr(where, name) is getattr(errors, name)
+
+
+SOURCE = Path(threadspipepy.__file__).parent
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SOURCE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
+    """The absolute name an ImportFrom names (`from ..x import y` in a.b.c -> a.x)."""
+    if not node.level:
+        return node.module or ""
+    base = module.split(".") if is_package else module.split(".")[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _is_module(name: str) -> bool:
+    path = SOURCE.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def private_reaches() -> list[str]:
+    """`module._name` and `from module import _name` across the library's own modules."""
+    found: list[str] = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        module = _module_name(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        aliases: dict[str, str] = {}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            target = _resolve(module, path.name == "__init__.py", node)
+            if not target.startswith("threadspipepy"):
+                continue
+            for name in node.names:
+                submodule = f"{target}.{name.name}"
+                if _is_module(submodule):
+                    aliases[name.asname or name.name] = submodule
+                elif name.name.startswith("_") and not name.name.startswith("__"):
+                    found.append(f"{module}: from {target} import {name.name}")
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
+                found.append(f"{module}: {aliases[node.value.id]}.{node.attr}")
+    return found
+
+
+def test_no_module_reaches_into_another_modules_private_names() -> None:
+    """A name with an underscore belongs to its module: others use public names (the OAuth
+    flow, the facade's accessors), never `auth._exchange_code` or `tp._graph`-style reaches."""
+    allowed = {
+        # auth re-exports the explanation of OAuth failures under its 0.5 name (tests use it).
+        "threadspipepy.auth: from threadspipepy._oauth_explain import explained",
+    }
+    assert [reach for reach in private_reaches() if reach not in allowed] == []

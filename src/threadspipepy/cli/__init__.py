@@ -43,9 +43,9 @@ from ._console import (
     PROG,
     Console,
     UsageError,
-    _logging_to_stderr,
     describe_failure,
     error_document,
+    logging_to_stderr,
     use_colour,
 )
 from ._context import (
@@ -81,6 +81,7 @@ __all__ = [
     "describe_failure",
     "error_document",
     "insights_table",
+    "logging_to_stderr",
     "main",
     "object_lines",
     "open_client",
@@ -91,6 +92,8 @@ __all__ = [
     "show_items",
     "use_colour",
 ]
+
+_logging_to_stderr = logging_to_stderr  # its 0.5 name, which tests/cli/test_console.py uses
 
 COMMANDS: dict[str, Command] = {
     **POSTING_COMMANDS,
@@ -166,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     console = Console(json_mode=args.json or args.json_array, quiet=args.quiet)
     console.json_array = args.json_array
-    with _logging_to_stderr(args.verbose, console):
+    with logging_to_stderr(args.verbose, console):
         status = run_command(args, console)
     return status if status != EXIT_OK else console.finish()
 

@@ -164,7 +164,7 @@ def _configure_refresh_token(parser: argparse.ArgumentParser) -> None:
     _add_env_options(parser)
 
 
-class _Settings:
+class Settings:
     """Auth settings from the process environment, then the --env-file (or ./.env)."""
 
     def __init__(self, args: argparse.Namespace) -> None:
@@ -190,7 +190,7 @@ class _Settings:
         return found
 
 
-def _endpoint_options(settings: _Settings) -> dict[str, Any]:
+def _endpoint_options(settings: Settings) -> dict[str, Any]:
     """Where the OAuth calls go: THREADS_API_BASE_URL, and the plain-http opt-in."""
     return {
         "base_url": settings.get(THREADS_BASE_URL_ENV),
@@ -212,7 +212,7 @@ def _env_file_warnings(ctx: Context) -> Iterator[None]:
                     ctx.console.progress(str(warning.message), warning=True)
 
 
-def _refuse_sandbox(args: argparse.Namespace) -> None:
+def refuse_sandbox(args: argparse.Namespace) -> None:
     if args.sandbox:
         raise UsageError(
             f"--sandbox cannot be used with {args.command}: the sandbox forgets its app and "
@@ -235,8 +235,8 @@ def _expiry_text(body: Mapping[str, Any]) -> str:
 
 def _run_auth_url(ctx: Context) -> int:
     args, console = ctx.args, ctx.console
-    _refuse_sandbox(args)
-    settings = _Settings(args)
+    refuse_sandbox(args)
+    settings = Settings(args)
     app_id = settings.require(args.app_id, APP_ID_ENV, "-id/--app_id")
     redirect = settings.require(args.redirect_uri, REDIRECT_URI_ENV, "-r/--redirect_uri")
     scope = args.scope if args.scope is not None else DEFAULT_SCOPE
@@ -272,8 +272,8 @@ def _run_auth_url(ctx: Context) -> int:
 
 def _run_access_token(ctx: Context) -> int:
     args, console = ctx.args, ctx.console
-    _refuse_sandbox(args)
-    settings = _Settings(args)
+    refuse_sandbox(args)
+    settings = Settings(args)
     app_id = settings.require(args.app_id, APP_ID_ENV, "-id/--app_id")
     secret = settings.require(args.app_secret, APP_SECRET_ENV, "-secret/--app_secret")
     redirect = settings.require(args.redirect_uri, REDIRECT_URI_ENV, "-r/--redirect_uri")
@@ -340,8 +340,8 @@ def _save_or_show_tokens(
 
 def _run_refresh_token(ctx: Context) -> int:
     args, console = ctx.args, ctx.console
-    _refuse_sandbox(args)
-    settings = _Settings(args)
+    refuse_sandbox(args)
+    settings = Settings(args)
     target = _env_target(args)
     token = args.access_token
     if not token and target is not None:

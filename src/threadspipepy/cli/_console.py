@@ -63,11 +63,17 @@ class Console:
         self.stdout = stdout if stdout is not None else sys.stdout
         self.stderr = stderr if stderr is not None else sys.stderr
         self._secrets: list[str] = []
+        self._maskers: list[Callable[[str], str]] = []
 
     # Secrets -----------------------------------------------------------------------------
     def add_secrets(self, secrets: Sequence[str | None]) -> None:
         self._secrets.extend(s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH)
         self._secrets.sort(key=len, reverse=True)  # a secret containing another goes whole
+
+    def add_masker(self, mask: Callable[[str], str]) -> None:
+        """Also mask what `mask` masks (a client's `mask_secrets`: its tokens, even one
+        refreshed during this run)."""
+        self._maskers.append(mask)
 
     def redact(self, text: str) -> str:
         """Mask the literal secrets of this run.
@@ -78,6 +84,8 @@ class Console:
         """
         for secret in self._secrets:
             text = text.replace(secret, MASK)
+        for mask in self._maskers:
+            text = mask(text)
         return text
 
     # Writers -----------------------------------------------------------------------------
@@ -229,7 +237,7 @@ class _ProgressHandler(logging.Handler):
 
 
 @contextmanager
-def _logging_to_stderr(verbosity: int, console: Console) -> Iterator[None]:
+def logging_to_stderr(verbosity: int, console: Console) -> Iterator[None]:
     """Send the `threadspipepy` logger's records to stderr for the length of one command.
 
     -v: INFO records (`INFO threadspipepy: ...`), -vv adds DEBUG. Without -v, progress lines

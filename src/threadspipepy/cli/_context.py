@@ -48,7 +48,7 @@ class Context:
         if self._client is None:
             self._client = self._stack.enter_context(open_client(self.args, self.console))
             # The client knows its secrets (Threads token, GitHub token): never print them.
-            self.console.add_secrets(self._client._secrets())
+            self.console.add_masker(self._client.mask_secrets)
         return self._client
 
     def __enter__(self) -> Context:
