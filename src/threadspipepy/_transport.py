@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -31,7 +31,7 @@ from urllib3.exceptions import NewConnectionError, ProtocolError
 
 from ._log import Log, logger_for
 from ._redaction import Redactor, redact_text
-from ._retry import RetryPolicy, parse_retry_after
+from ._retry import RetryPolicy, call_with_retries, parse_retry_after
 from ._urls import host_of as host_of
 from ._urls import path_of as path_of
 from .errors import (
@@ -39,6 +39,7 @@ from .errors import (
     ServerError,
     ThreadsAPIError,
     ThreadsConnectionError,
+    ThreadsPipeError,
     ValidationError,
     error_from_envelope,
     is_transient,
@@ -198,29 +199,37 @@ class GraphClient:
             self.redactor.with_secrets(carried) if carried else self.redactor,
             follow_redirects=not carried,
         )
-        attempt = 0
-        while True:
+        hook = self.token_hook if authenticated else None
+
+        def attempt() -> dict[str, Any]:
             try:
                 return self._send_once(call)
-            except ThreadsConnectionError as exc:
-                retryable = safe_to_repeat or not exc.request_sent
-                if not retryable or attempt >= self.retry.max_retries:
+            except AuthenticationError as exc:
+                if hook is None:
                     raise
-                attempt += 1
-                delay = self.retry.delay(attempt)
-                self._log_retry(call, str(exc), delay, attempt)
-            except ThreadsAPIError as exc:
-                hook = self.token_hook if authenticated else None
-                if hook is not None and isinstance(exc, AuthenticationError):
-                    raise hook.auth_failed(exc) from None
-                if not (safe_to_repeat and is_transient(exc)) or attempt >= self.retry.max_retries:
-                    raise
-                if exc.retry_after is not None and exc.retry_after > self.retry.retry_after_cap:
-                    raise  # waiting that long is the caller's decision, not a hidden sleep
-                attempt += 1
-                delay = self.retry.delay(attempt, exc.retry_after)
-                self._log_retry(call, f"HTTP {exc.status_code}", delay, attempt)
-            self.sleep(delay)
+                raise hook.auth_failed(exc) from None
+
+        def retryable(exc: Exception) -> bool:
+            if isinstance(exc, ThreadsConnectionError):
+                return safe_to_repeat or not exc.request_sent
+            if not isinstance(exc, ThreadsAPIError) or not safe_to_repeat:
+                return False
+            # A Retry-After beyond the cap is the caller's decision, not a hidden sleep.
+            too_long = exc.retry_after is not None and exc.retry_after > self.retry.retry_after_cap
+            return is_transient(exc) and not too_long
+
+        def on_retry(exc: Exception, delay: float, attempt: int) -> None:
+            why = f"HTTP {exc.status_code}" if isinstance(exc, ThreadsAPIError) else str(exc)
+            self._log_retry(call, why, delay, attempt)
+
+        return call_with_retries(
+            attempt,
+            self.retry,
+            self.sleep,
+            retryable=retryable,
+            retry_after=lambda exc: getattr(exc, "retry_after", None),
+            on_retry=on_retry,
+        )
 
     def _send_once(self, call: _Call) -> dict[str, Any]:
         started = time.monotonic()
@@ -257,19 +266,16 @@ class GraphClient:
         return body
 
     def _exchange(self, call: _Call) -> requests.Response | RequestFailure:
-        """The HTTP exchange itself: the response, or what went wrong (never the exception)."""
-        try:
-            return self.session.request(
-                call.method,
-                call.url,
-                params=_clean(call.params),
-                data=_clean(call.data),
-                headers=dict(call.headers),
-                timeout=self.timeout,
-                allow_redirects=call.follow_redirects,
-            )
-        except requests.RequestException as exc:
-            return describe_request_failure(exc)
+        return exchange(
+            self.session,
+            call.method,
+            call.url,
+            timeout=self.timeout,
+            headers=call.headers,
+            params=_clean(call.params),
+            data=_clean(call.data),
+            follow_redirects=call.follow_redirects,
+        )
 
     # -- error shaping ----------------------------------------------------------------------
     def _connection_error(self, call: _Call, failure: RequestFailure) -> ThreadsConnectionError:
@@ -348,6 +354,97 @@ def _redacted(error: ThreadsAPIError, redactor: Redactor) -> ThreadsAPIError:
     return error
 
 
+class RestClient:
+    """JSON requests to an API other than Graph (GitHub's contents API), through `exchange`.
+
+    `base_url` is the URL that request paths are joined to (each path segment quoted);
+    `headers` go on every request. A connection that failed before the request was sent is
+    retried (`retry`, with the injected `sleep`); anything else is the caller's decision. The
+    API's failures become `error` (MediaHostingError for a media host) naming `name`, the method
+    and the path, with the server's own message redacted of `secrets`; a 404 is `{}` when the
+    caller says a missing object is fine.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        headers: Mapping[str, str],
+        timeout: float,
+        session: requests.Session,
+        secrets: Sequence[str | None] = (),
+        error: Callable[..., Exception] = ThreadsPipeError,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.headers = dict(headers)
+        self.timeout = timeout
+        self.session = session
+        self.redactor = Redactor(secrets)
+        self.error = error
+        self.retry = retry or RetryPolicy(max_retries=0)
+        self.sleep = sleep
+
+    def request(
+        self, method: str, path: str, *, missing_ok: bool = False, **body: Any
+    ) -> dict[str, Any]:
+        """`method` on `{base_url}/{path}` with `data=` or `json=`: the JSON object answered."""
+        url = f"{self.base_url}/{quote(path)}"
+        outcome: requests.Response | RequestFailure
+        try:
+            outcome = call_with_retries(
+                lambda: self._sent(method, url, body),
+                self.retry,
+                self.sleep,
+                retryable=lambda exc: isinstance(exc, _NotSent),
+            )
+        except _NotSent as never_sent:  # the retries are spent
+            outcome = never_sent.failure
+        # Raised here, outside any `except`: no __context__ holding the request's headers.
+        if isinstance(outcome, RequestFailure):
+            raise self.error(
+                f"{self.name} {method} {path} failed before an answer: {outcome.description}."
+            )
+        response = outcome
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        if response.status_code == 404 and missing_ok:
+            return {}
+        if response.status_code >= 300:
+            message = answer.get("message") if isinstance(answer, dict) else None
+            raise self.error(
+                self.redactor.text(  # the API's own words may echo the token
+                    f"{self.name} {method} {path} answered HTTP {response.status_code}: "
+                    f"{message or response.reason}."
+                ),
+                status_code=response.status_code,
+            )
+        return answer if isinstance(answer, dict) else {}
+
+    def _sent(
+        self, method: str, url: str, body: Mapping[str, Any]
+    ) -> requests.Response | RequestFailure:
+        outcome = exchange(
+            self.session, method, url, timeout=self.timeout, headers=self.headers, **body
+        )
+        if isinstance(outcome, RequestFailure) and not outcome.sent:
+            raise _NotSent(outcome)  # safe to send again, whatever the method
+        return outcome
+
+
+class _NotSent(Exception):
+    """A connection that failed before the request went out (retried by RestClient)."""
+
+    def __init__(self, failure: RequestFailure) -> None:
+        super().__init__(failure.description)
+        self.failure = failure
+
+
 @dataclass(frozen=True)
 class RequestFailure:
     """How a request that got no HTTP answer failed, kept instead of the exception itself.
@@ -401,6 +498,37 @@ def describe_request_failure(exc: requests.RequestException) -> RequestFailure:
         or found(NewConnectionError)
     )
     return RequestFailure(kind, sent=not never_sent)
+
+
+def exchange(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, Any] | None = None,
+    data: Any = None,
+    json: Any = None,
+    follow_redirects: bool = True,
+) -> requests.Response | RequestFailure:
+    """One HTTP exchange: the one place a request of this library leaves (Graph through
+    GraphClient, GitHub through RestClient, the media probe). A timeout always; the response, or
+    a `RequestFailure` describing what went wrong: never the requests exception, whose URL,
+    headers and body may carry a secret, and which the caller raises nothing from."""
+    try:
+        return session.request(
+            method,
+            url,
+            params=params,
+            data=data,
+            json=json,
+            headers=dict(headers or {}),
+            timeout=timeout,
+            allow_redirects=follow_redirects,
+        )
+    except requests.RequestException as exc:
+        return describe_request_failure(exc)
 
 
 def _exception_chain(exc: BaseException, limit: int = 16) -> list[BaseException]:

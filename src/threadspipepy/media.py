@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 import filetype
 import requests
 
-from ._transport import describe_request_failure
+from ._transport import RequestFailure, exchange
 from ._urls import host_of
 from .errors import ValidationError
 from .planning import PlannedMedia
@@ -479,18 +479,14 @@ def head_probe(
         target, params = url, None
         if base is not None and not host_is_loopback(urlsplit(url).hostname):
             target, params = f"{base.rstrip('/')}/{STAND_IN_PROBE_PATH}", {"url": url}
-        failure: str | None = None
-        try:
-            response = session.head(
-                target, params=params, allow_redirects=base is None, timeout=timeout
-            )
-        except requests.RequestException as exc:
-            failure = describe_request_failure(exc).description  # no context kept
-        if failure is not None:
+        response = exchange(
+            session, "HEAD", target, params=params, follow_redirects=base is None, timeout=timeout
+        )
+        if isinstance(response, RequestFailure):  # no exception, so no context, is kept
             where = "the local Threads server's media probe" if params else "its host"
             raise ProbeFailed(
-                f"could not be checked: {where} could not be reached ({failure}); Threads "
-                "must be able to fetch it too"
+                f"could not be checked: {where} could not be reached ({response.description}); "
+                "Threads must be able to fetch it too"
             )
         if response.status_code >= 400 and params is not None:
             raise ProbeFailed(

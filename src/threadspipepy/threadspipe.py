@@ -829,7 +829,12 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     def _media_host(self) -> MediaHost | None:
         """The host for local files: media_host=, else GitHub from the gh_* options."""
         configured: MediaHost | None = self._config.media_host
-        return configured or github_host(self._config, self._graph.session)
+        return configured or github_host(
+            self._config,
+            self._graph.session,
+            retry=RetryPolicy(max_retries=self._config.max_retries),
+            sleep=lambda seconds: self._sleep(seconds),
+        )
 
     def _journal(self) -> JournalStore:
         """The journal store, opened once per client (its default is a SQLite file)."""

@@ -120,3 +120,32 @@ def test_no_module_reaches_into_another_modules_private_names() -> None:
         "threadspipepy.auth: from threadspipepy._oauth_explain import explained",
     }
     assert [reach for reach in private_reaches() if reach not in allowed] == []
+
+
+HTTP_VERBS = {"request", "get", "head", "post", "put", "patch", "delete", "options", "send"}
+
+
+def direct_http_calls() -> list[str]:
+    """Calls of `requests.<verb>(...)` or `<something>session.<verb>(...)` in the library."""
+    found: list[str] = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        module = _module_name(path)
+        if module.startswith("threadspipepy.testing") or module == "threadspipepy._transport":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            owner = node.func.value
+            name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", "")
+            if node.func.attr in HTTP_VERBS and (
+                name == "requests" or name.lower().endswith("session")
+            ):
+                found.append(f"{module}:{node.lineno} {name}.{node.func.attr}")
+    return found
+
+
+def test_every_http_request_leaves_through_the_transport() -> None:
+    """Graph (GraphClient), GitHub (RestClient) and the media probe all send through
+    _transport.exchange; no other module calls requests or a Session itself (S3 goes through
+    boto3, the sandbox is a separate tool)."""
+    assert direct_http_calls() == []

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._log import Log
+from .._retry import RetryPolicy, call_with_retries
 from ..errors import MediaHostingError
 from ..media import LocalFile
 from ._protocol import MediaHost, unguessable_name
 
 MAX_PARALLEL_UPLOADS = 4
 DELETE_ATTEMPTS = 3
+DELETE_RETRY = RetryPolicy(max_retries=DELETE_ATTEMPTS - 1)  # backoff with full jitter
 # An upload without an answer may still be landing: not found at once, it is looked for
 # again this long after. (One landing later still is beyond what a run can see; a journaled
 # run records its names, so the next run with the key removes it.)
@@ -59,10 +61,12 @@ class HostedFiles:
         *,
         sleep: Callable[[float], None] = time.sleep,
         parallel: int = MAX_PARALLEL_UPLOADS,
+        retry: RetryPolicy = DELETE_RETRY,
     ) -> None:
         self.host = host
         self.log = log
         self.sleep = sleep
+        self.retry = retry
         self.parallel = parallel
         self.uploads: list[_Upload] = []
         self._pool: ThreadPoolExecutor | None = None
@@ -212,11 +216,6 @@ class HostedFiles:
             return False
 
     def _with_retries(self, action: Callable[[], Any]) -> Any:
-        for attempt in range(1, DELETE_ATTEMPTS + 1):
-            try:
-                return action()
-            except Exception:
-                if attempt == DELETE_ATTEMPTS:
-                    raise
-                self.sleep(0.5 * attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+        """A delete or a look-up, tried DELETE_ATTEMPTS times (a user's host may raise
+        anything), with the transport's backoff and the call's injected sleep."""
+        return call_with_retries(action, self.retry, self.sleep)

@@ -9,15 +9,16 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
 import requests
 
-from .._redaction import redact_text
-from .._transport import RequestFailure, describe_request_failure
+from .._retry import RetryPolicy
+from .._transport import RestClient
 from ..errors import MediaHostingError
 from ._protocol import remaining_size
 
@@ -94,8 +95,9 @@ class GitHubHost:
         timeout: float,
         session: requests.Session,
         folder: str = GITHUB_FOLDER,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._token = token
         self.owner = owner
         self.repo = repo
         self.base_url = base_url.rstrip("/")
@@ -103,6 +105,24 @@ class GitHubHost:
         self.timeout = timeout
         self.session = session
         self.folder = folder
+        # Sent through the transport: its timeout, its retry of connections that failed before
+        # sending, GitHub's errors as MediaHostingError with the token redacted.
+        self.api = RestClient(
+            "GitHub",
+            f"{self.base_url}/repos/{quote(owner)}/{quote(repo)}/contents",
+            headers={
+                "Accept": "application/vnd.github+json",
+                "Authorization": f"Bearer {token}",
+                "X-GitHub-Api-Version": api_version,
+                "Content-Type": "application/json",
+            },
+            timeout=timeout,
+            session=session,
+            secrets=(token,),
+            error=MediaHostingError,
+            retry=retry,
+            sleep=sleep,
+        )
 
     def __repr__(self) -> str:
         return f"GitHubHost(owner={self.owner!r}, repo={self.repo!r}, base_url={self.base_url!r})"
@@ -133,46 +153,18 @@ class GitHubHost:
         return GitHubFile(path, str(sha)) if sha else None
 
     def _send(
-        self, method: str, path: str, *, missing_ok: bool = False, **kwargs: Any
+        self, method: str, path: str, *, missing_ok: bool = False, **body: Any
     ) -> dict[str, Any]:
-        url = f"{self.base_url}/repos/{quote(self.owner)}/{quote(self.repo)}/contents/{quote(path)}"
-        headers = {
-            "Accept": "application/vnd.github+json",
-            "Authorization": f"Bearer {self._token}",
-            "X-GitHub-Api-Version": self.api_version,
-            "Content-Type": "application/json",
-        }
-        failure: RequestFailure | None = None
-        try:
-            response = self.session.request(
-                method, url, headers=headers, timeout=self.timeout, **kwargs
-            )
-        except requests.RequestException as exc:
-            failure = describe_request_failure(exc)  # the exception (and its headers) dropped
-        if failure is not None:  # raised outside the except: no __context__ holding the token
-            raise MediaHostingError(
-                f"GitHub {method} {path} failed before an answer: {failure.description}."
-            )
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if response.status_code == 404 and missing_ok:
-            return {}
-        if response.status_code >= 300:
-            message = body.get("message") if isinstance(body, dict) else None
-            raise MediaHostingError(
-                redact_text(  # GitHub's own words may echo the token
-                    f"GitHub {method} {path} answered HTTP {response.status_code}: "
-                    f"{message or response.reason}.",
-                    (self._token,),
-                ),
-                status_code=response.status_code,
-            )
-        return body if isinstance(body, dict) else {}
+        return self.api.request(method, path, missing_ok=missing_ok, **body)
 
 
-def github_host(config: Any, session: requests.Session) -> GitHubHost | None:
+def github_host(
+    config: Any,
+    session: requests.Session,
+    *,
+    retry: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> GitHubHost | None:
     """The default host from the gh_* options, or None when any of them is missing."""
     if not (config.gh_bearer_token and config.gh_username and config.gh_repo_name):
         return None
@@ -184,6 +176,8 @@ def github_host(config: Any, session: requests.Session) -> GitHubHost | None:
         api_version=config.gh_api_version,
         timeout=config.gh_upload_timeout,
         session=session,
+        retry=retry,
+        sleep=sleep,
     )
 
 
