@@ -149,3 +149,104 @@ def test_every_http_request_leaves_through_the_transport() -> None:
     _transport.exchange; no other module calls requests or a Session itself (S3 goes through
     boto3, the sandbox is a separate tool)."""
     assert direct_http_calls() == []
+
+
+ARCHITECTURE = SOURCE.parents[1] / "docs" / "10-architecture.md"
+
+
+def declared_layers() -> dict[str, int]:
+    """docs/10's layer table: module (or `package.*`) -> its layer number."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    block = text.split("## Layers", 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    layers: dict[str, int] = {}
+    number = 0
+    for line in block.splitlines():
+        if line.split() and line.split()[0].isdigit():  # "12 command line:  cli cli.* ..."
+            head, line = line.split(":", 1)
+            number = int(head.split()[0])
+        for word in line.split():
+            layers[word] = number
+    return layers
+
+
+def layer_of(module: str, layers: dict[str, int]) -> int | None:
+    short = module.removeprefix("threadspipepy.") if module != "threadspipepy" else module
+    if short in layers:
+        return layers[short]
+    package = short.split(".")[0]
+    return layers.get(f"{package}.*")
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Each module's imports of the package's own modules (TYPE_CHECKING imports aside)."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        module = _module_name(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        checking = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for inner in ast.walk(node)
+        }
+        targets: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in checking:
+                continue
+            if isinstance(node, ast.ImportFrom):
+                base = _resolve(module, path.name == "__init__.py", node)
+                if not base.startswith("threadspipepy"):
+                    continue
+                subs = [f"{base}.{a.name}" for a in node.names if _is_module(f"{base}.{a.name}")]
+                targets |= set(subs) if subs else {base}
+            elif isinstance(node, ast.Import):
+                targets |= {a.name for a in node.names if a.name.startswith("threadspipepy")}
+        graph[module] = targets - {module}
+    return graph
+
+
+def test_every_module_is_in_the_layer_table() -> None:
+    layers = declared_layers()
+    missing = [m for m in import_graph() if layer_of(m, layers) is None]
+    assert missing == []
+
+
+def test_no_module_imports_one_above_it() -> None:
+    layers = declared_layers()
+    upward = sorted(
+        f"{module} ({layer_of(module, layers)}) imports {target} ({layer_of(target, layers)})"
+        for module, targets in import_graph().items()
+        for target in targets
+        if (layer_of(target, layers) or 0) > (layer_of(module, layers) or 0)
+    )
+    assert upward == []
+
+
+def test_there_is_no_import_cycle() -> None:
+    graph = import_graph()
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    cycles: list[str] = []
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == 1:
+                cycles.append(" -> ".join([*path[path.index(target) :], target]))
+            elif target not in state:
+                visit(target, [*path, target])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
+def test_the_layer_check_sees_an_upward_import() -> None:
+    layers = declared_layers()
+    assert layer_of("threadspipepy.errors", layers) == 1
+    assert layer_of("threadspipepy.testing._graph", layers) == 11
+    assert layer_of("threadspipepy.threadspipe", layers) == 9
+    graph = import_graph()
+    assert "threadspipepy.testing" in graph["threadspipepy.cli._context"]  # the one way in
+    assert "threadspipepy.errors" in graph["threadspipepy.webhooks._events"]
