@@ -85,7 +85,8 @@ class Children(TypedDict, total=False):
 
 
 class Post(TypedDict, total=False):
-    """A post (`iter_posts`, `iter_mentions`, `iter_search`, `get_posts()['data'][i]`)."""
+    """A post (what `iter_posts`, `iter_ghost_posts`, `iter_mentions`, `iter_search` and
+    `iter_profile_posts` yield; `get_posts()['data'][i]`)."""
 
     id: str
     text: str
@@ -110,7 +111,8 @@ class Post(TypedDict, total=False):
 
 
 class Reply(Post, total=False):
-    """A reply (`iter_user_replies`, `iter_post_replies`, `get_conversation()['data'][i]`)."""
+    """A reply (what `iter_user_replies`, `iter_post_replies`, `iter_conversation` and
+    `iter_pending_replies` yield; `get_conversation()['data'][i]`)."""
 
     has_replies: bool
     root_post: Ref
