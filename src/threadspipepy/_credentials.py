@@ -21,7 +21,7 @@ DEFAULT_REFRESH_MARGIN = timedelta(days=7)
 
 
 # -- Credentials ---------------------------------------------------------------------------------
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
@@ -33,7 +33,7 @@ def _as_utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(timezone.utc)
 
 
-def _expires_in(body: Mapping[str, Any]) -> float | None:
+def lifetime_seconds(body: Mapping[str, Any]) -> float | None:
     value: Any = body.get("expires_in")
     if value is None or isinstance(value, bool):
         return None
@@ -111,8 +111,8 @@ class Credentials:
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise ValidationError("the token response has no access_token.", parameter="body")
-        issued = _as_utc(now) or _utcnow()
-        seconds = _expires_in(body)
+        issued = _as_utc(now) or utcnow()
+        seconds = lifetime_seconds(body)
         if short_lived is None:
             is_short = seconds is None or seconds <= REFRESH_MIN_AGE.total_seconds()
         else:
@@ -135,7 +135,7 @@ class Credentials:
         """Time left before the token expires (negative once expired; None if unknown)."""
         if self.expiration is None:
             return None
-        return self.expiration - (_as_utc(now) or _utcnow())
+        return self.expiration - (_as_utc(now) or utcnow())
 
     def expired(self, now: datetime | None = None) -> bool:
         """Whether the token has expired (False when the expiration is unknown)."""
@@ -146,7 +146,7 @@ class Credentials:
         """Time since the token was issued (None if unknown)."""
         if self.issued_at is None:
             return None
-        return (_as_utc(now) or _utcnow()) - self.issued_at
+        return (_as_utc(now) or utcnow()) - self.issued_at
 
     def refreshable(self, now: datetime | None = None) -> bool:
         """Whether Meta would refresh it now: long-lived, at least 24 hours old, not expired."""
@@ -176,8 +176,8 @@ class Credentials:
             "access_token": self.access_token,
             "scopes": list(self.scopes),
             "short_lived": self.short_lived,
-            "expiration": _iso(self.expiration),
-            "issued_at": _iso(self.issued_at),
+            "expiration": iso(self.expiration),
+            "issued_at": iso(self.issued_at),
         }
 
     def to_json(self, **dumps_options: Any) -> str:
@@ -210,8 +210,8 @@ class Credentials:
             access_token=str(loaded["access_token"]),
             scopes=tuple(str(s) for s in scopes),
             short_lived=bool(loaded.get("short_lived", False)),
-            expiration=_parse_iso(loaded.get("expiration"), "expiration"),
-            issued_at=_parse_iso(loaded.get("issued_at"), "issued_at"),
+            expiration=parse_iso(loaded.get("expiration"), "expiration"),
+            issued_at=parse_iso(loaded.get("issued_at"), "issued_at"),
         )
 
     def with_token(self, access_token: str) -> Credentials:
@@ -219,11 +219,11 @@ class Credentials:
         return replace(self, access_token=access_token)
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 
 
-def _parse_iso(value: Any, name: str) -> datetime | None:
+def parse_iso(value: Any, name: str) -> datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):

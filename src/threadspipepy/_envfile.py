@@ -15,20 +15,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ._filelock import LockTimeoutError, file_lock
-from .errors import ThreadsPipeError, ValidationError
+from .errors import EnvFileError as EnvFileError
+from .errors import InsecureEnvFileWarning as InsecureEnvFileWarning
+from .errors import ValidationError
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Characters a shell reads literally in an unquoted assignment (no ~ | $ ; & spaces ...).
 _SAFE_UNQUOTED = re.compile(r"[A-Za-z0-9_.\-+/:=@%,]+")
 LOCK_TIMEOUT = 30.0
-
-
-class EnvFileError(ThreadsPipeError):
-    """The `.env` file could not be read or written."""
-
-
-class InsecureEnvFileWarning(UserWarning):
-    """A world-readable (or -writable) `.env` file was given a token: it was made 0600."""
 
 
 # -- the .env file -------------------------------------------------------------------------------
@@ -39,6 +33,16 @@ def check_env_target(
 
     Both or neither must be given; the variable must be a shell-style name; the file (or its
     directory, if the file does not exist yet) must be writable.
+
+    Args:
+        env_path: The `.env` file.
+        env_variable: The variable in it.
+
+    Returns:
+        `(path, variable)`, or None when neither was given.
+
+    Example:
+        target = auth.check_env_target(".env", "THREADS_ACCESS_TOKEN")
     """
     if env_path is None and env_variable is None:
         return None
@@ -48,7 +52,7 @@ def check_env_target(
             "update with the new token.",
             parameter="env_path" if env_path is None or not str(env_path) else "env_variable",
         )
-    if not isinstance(env_variable, str) or not _ENV_NAME.fullmatch(env_variable):
+    if not isinstance(env_variable, str) or not ENV_NAME.fullmatch(env_variable):
         raise ValidationError(
             "env_variable must be a variable name such as THREADS_ACCESS_TOKEN (letters, digits "
             "and _, not starting with a digit).",
@@ -99,6 +103,14 @@ def update_env_file(path: str | os.PathLike[str], variable: str, value: str) -> 
     interrupted (an error, Ctrl-C) the temporary file is removed. Mode: 0600 for a new file;
     an existing file keeps its mode unless it is world-readable or world-writable (0644, say),
     in which case it is made 0600 with an `InsecureEnvFileWarning`.
+
+    Args:
+        path: The `.env` file (created if missing).
+        variable: The variable to set (a shell-style name).
+        value: Its new value (one line).
+
+    Example:
+        auth.update_env_file(".env", "THREADS_ACCESS_TOKEN", new_token)
     """
     return variable in update_env_values(path, {variable: value})
 
@@ -110,7 +122,7 @@ def update_env_values(path: str | os.PathLike[str], values: Mapping[str, str]) -
     given), so a reader never sees some of them changed and not the rest.
     """
     for variable, value in values.items():
-        if not _ENV_NAME.fullmatch(variable):
+        if not ENV_NAME.fullmatch(variable):
             raise ValidationError(
                 "env_variable must be a variable name such as THREADS_ACCESS_TOKEN.",
                 parameter="env_variable",
@@ -162,7 +174,7 @@ def _update_locked(
                 out += newline
             out += _line(variable, value, "", newline)
     data = (bom + out).encode("utf-8", "surrogateescape")
-    _atomic_write(target, data, _private_mode(mode, shown), shown)
+    atomic_write(target, data, _private_mode(mode, shown), shown)
     return replaced
 
 
@@ -245,7 +257,7 @@ def _render(value: str, quote_char: str) -> str:
     )
 
 
-def _atomic_write(target: Path, data: bytes, mode: int, shown: str | os.PathLike[str]) -> None:
+def atomic_write(target: Path, data: bytes, mode: int, shown: str | os.PathLike[str]) -> None:
     problem: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".env", dir=target.parent)
@@ -283,7 +295,18 @@ def _remove(path: str) -> None:
 
 
 def read_env_value(path: str | os.PathLike[str], variable: str) -> str | None:
-    """A variable's value in a `.env` file (python-dotenv's reading, no interpolation)."""
+    """A variable's value in a `.env` file (python-dotenv's reading, no interpolation).
+
+    Args:
+        path: The `.env` file.
+        variable: The variable to read.
+
+    Returns:
+        Its value, or None if the file or the variable is missing.
+
+    Example:
+        token = auth.read_env_value(".env", "THREADS_ACCESS_TOKEN")
+    """
     from dotenv import dotenv_values
 
     try:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import ThreadsPipeError
+from .errors import LockTimeoutError as LockTimeoutError
 
 DEFAULT_TIMEOUT = 30.0
 _POLL_SECONDS = 0.02
@@ -24,10 +24,6 @@ _POLL_SECONDS = 0.02
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
 _held = threading.local()  # the keys this thread holds: a nested file_lock is a no-op
-
-
-class LockTimeoutError(ThreadsPipeError):
-    """Another thread or process held a lock for longer than the caller would wait."""
 
 
 def _thread_lock(key: str) -> threading.Lock:

@@ -85,10 +85,12 @@ def build_plan(
     config: ClientConfig,
     probe: Callable[[str], str | None] | None,
     host: MediaHost | None,
+    log: Log | None = None,
 ) -> PreparedPipe:
     """Validate, split and plan; raise ValidationError before anything is uploaded or posted."""
     text = _post_text(request.post)
-    files = media.classify_all(request.files, config.threads_base_url)
+    warn = log.warning if log is not None else None
+    files = media.classify_all(request.files, config.threads_base_url, warn)
     if not text and not files:
         raise ValidationError(NOTHING_TO_POST, parameter="post")
     local = tuple(f for f in files if isinstance(f, media.LocalFile))

@@ -51,10 +51,15 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     out = _JSON.sub(lambda m: f"{m.group(1)}{MASK}{m.group(4)}", out)
     out = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", out)
     out = _GITHUB_TOKEN.sub(MASK, out)
+    return mask_literals(out, secrets)
+
+
+def mask_literals(text: str, secrets: Iterable[str]) -> str:
+    """Mask these literal values only (no name-based patterns, so prose stays as it is)."""
     # Longest first, so a secret that contains another is masked whole.
     for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        out = out.replace(secret, MASK)
-    return out
+        text = text.replace(secret, MASK)
+    return text
 
 
 class Redactor:
@@ -77,3 +82,7 @@ class Redactor:
 
     def text(self, text: str) -> str:
         return redact_text(text, self._secrets)
+
+    def literals(self, text: str) -> str:
+        """Only the literal secrets this redactor holds masked (for text meant to be read)."""
+        return mask_literals(text, self._secrets)

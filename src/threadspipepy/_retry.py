@@ -1,4 +1,10 @@
-"""Retry policy: which failures to retry and how long to wait. Pure, so tests can pin it."""
+"""Retry policy: how long to wait between tries, and the one retry loop that waits it.
+
+`RetryPolicy` and `parse_retry_after` are pure, so tests can pin them. `call_with_retries` is
+the loop every retrying caller uses (the Graph transport, the GitHub client, the cleanup of
+hosted files): what to retry is the caller's decision, the waiting is the policy's, and the
+sleep is injected.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,3 +61,41 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         when = when.replace(tzinfo=timezone.utc)
     current = now or datetime.now(timezone.utc)
     return max(0.0, (when - current).total_seconds())
+
+
+def _always(exc: Exception) -> bool:
+    return True
+
+
+def _no_hint(exc: Exception) -> float | None:
+    return None
+
+
+def call_with_retries(
+    action: Callable[[], T],
+    policy: RetryPolicy,
+    sleep: Callable[[float], None],
+    *,
+    retryable: Callable[[Exception], bool] = _always,
+    retry_after: Callable[[Exception], float | None] = _no_hint,
+    on_retry: Callable[[Exception, float, int], None] | None = None,
+) -> T:
+    """`action()`'s value, retrying the exceptions `retryable` accepts at most
+    `policy.max_retries` times.
+
+    Before retry n it sleeps `policy.delay(n, retry_after(exc))` with `sleep` (so a server's
+    Retry-After is honoured up to the cap) and tells `on_retry(exc, delay, n)`. The last
+    failure, or one that is not retryable, is raised as it came.
+    """
+    attempt = 0
+    while True:
+        try:
+            return action()
+        except Exception as exc:
+            if attempt >= policy.max_retries or not retryable(exc):
+                raise
+            attempt += 1
+            delay = policy.delay(attempt, retry_after(exc))
+            if on_retry is not None:
+                on_retry(exc, delay, attempt)
+        sleep(delay)

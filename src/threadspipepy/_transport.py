@@ -31,15 +31,20 @@ from urllib3.exceptions import NewConnectionError, ProtocolError
 
 from ._log import Log, logger_for
 from ._redaction import Redactor, redact_text
-from ._retry import RetryPolicy, parse_retry_after
+from ._retry import RetryPolicy, call_with_retries, parse_retry_after
+from ._urls import host_of as host_of
+from ._urls import path_of as path_of
 from .errors import (
     AuthenticationError,
     ServerError,
     ThreadsAPIError,
     ThreadsConnectionError,
+    ThreadsPipeError,
+    ValidationError,
     error_from_envelope,
     is_transient,
 )
+from .validation import missing_credentials_message
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 USER_AGENT = "threadspipepy"
@@ -52,11 +57,20 @@ FAILURE_TEXT: Mapping[str, str] = {
     "tls": "the TLS handshake failed",
     "connection": "the connection failed",
 }
-
-
-def path_of(*segments: object) -> str:
-    """Join path segments, percent-encoding each one (ids come from callers)."""
-    return "/".join(quote(str(s), safe="") for s in segments)
+# What to do about it (RequestFailure.kind -> the fix that applies).
+FIX_TEXT: Mapping[str, str] = {
+    "dns": "Check the host name in the base URL (threads_base_url=, $THREADS_API_BASE_URL) and "
+    "this machine's network and DNS.",
+    "refused": "Nothing accepts connections there: check the base URL's host and port, and that "
+    "the server is running (a longer timeout= will not help).",
+    "timeout": "The server, or the network to it, is slow or not answering: raise timeout= "
+    "(command line: --timeout SECONDS), check any proxy or firewall, and try again.",
+    "reset": "Usually a passing network problem, or a proxy or firewall closing the connection: "
+    "try again.",
+    "tls": "Check this machine's clock and CA certificates ($REQUESTS_CA_BUNDLE), and any proxy "
+    "that intercepts HTTPS.",
+    "connection": "Check the network and the base URL.",
+}
 
 
 @dataclass(frozen=True)
@@ -84,12 +98,17 @@ class TokenHook(Protocol):
 
 
 class GraphClient:
-    """Sends Graph API requests for one access token over one Session."""
+    """Sends Graph API requests for one access token over one Session.
+
+    `access_token` is the token itself, or a function that returns the current one: a
+    `ThreadsPipe` passes its configuration's, so the token lives in one place and what
+    `update_param` (or the token keep-alive) sets is what the next request sends.
+    """
 
     def __init__(
         self,
         *,
-        access_token: str,
+        access_token: str | Callable[[], str],
         endpoint: Endpoint,
         timeout: float,
         retry: RetryPolicy,
@@ -98,17 +117,29 @@ class GraphClient:
         redactor: Redactor | None = None,
         log: Log | None = None,
     ) -> None:
-        self.access_token = access_token
+        self._token: Callable[[], str] = (
+            access_token if callable(access_token) else _fixed(access_token)
+        )
         self.endpoint = endpoint
         self.timeout = timeout
         self.retry = retry
         self.sleep = sleep
-        self.redactor = redactor or Redactor([access_token])
+        self.redactor = redactor or Redactor([self.access_token])
         self.log = log or logger_for("transport")
         self.token_hook: TokenHook | None = None  # set by a client with a token store
         self._owns_session = session is None
         self.session = session or new_session()
         install_urllib3_redaction()
+
+    @property
+    def access_token(self) -> str:
+        """The token the next authenticated request sends."""
+        return self._token()
+
+    @access_token.setter
+    def access_token(self, value: str) -> None:
+        """Send `value` from now on (a client without a configuration of its own)."""
+        self._token = _fixed(value)
 
     # -- public helpers ---------------------------------------------------------------------
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -152,7 +183,12 @@ class GraphClient:
         if authenticated:
             if self.token_hook is not None:
                 self.token_hook.before_request()
-            headers["Authorization"] = f"Bearer {self.access_token}"
+            token = self.access_token
+            if not token.strip():  # a client built for the OAuth flow
+                raise ValidationError(
+                    missing_credentials_message(["access_token"]), parameter="access_token"
+                )
+            headers["Authorization"] = f"Bearer {token}"
         carried = [s for s in secrets if s]
         call = _Call(
             method,
@@ -163,29 +199,37 @@ class GraphClient:
             self.redactor.with_secrets(carried) if carried else self.redactor,
             follow_redirects=not carried,
         )
-        attempt = 0
-        while True:
+        hook = self.token_hook if authenticated else None
+
+        def attempt() -> dict[str, Any]:
             try:
                 return self._send_once(call)
-            except ThreadsConnectionError as exc:
-                retryable = safe_to_repeat or not exc.request_sent
-                if not retryable or attempt >= self.retry.max_retries:
+            except AuthenticationError as exc:
+                if hook is None:
                     raise
-                attempt += 1
-                delay = self.retry.delay(attempt)
-                self._log_retry(call, str(exc), delay, attempt)
-            except ThreadsAPIError as exc:
-                hook = self.token_hook if authenticated else None
-                if hook is not None and isinstance(exc, AuthenticationError):
-                    raise hook.auth_failed(exc) from None
-                if not (safe_to_repeat and is_transient(exc)) or attempt >= self.retry.max_retries:
-                    raise
-                if exc.retry_after is not None and exc.retry_after > self.retry.retry_after_cap:
-                    raise  # waiting that long is the caller's decision, not a hidden sleep
-                attempt += 1
-                delay = self.retry.delay(attempt, exc.retry_after)
-                self._log_retry(call, f"HTTP {exc.status_code}", delay, attempt)
-            self.sleep(delay)
+                raise hook.auth_failed(exc) from None
+
+        def retryable(exc: Exception) -> bool:
+            if isinstance(exc, ThreadsConnectionError):
+                return safe_to_repeat or not exc.request_sent
+            if not isinstance(exc, ThreadsAPIError) or not safe_to_repeat:
+                return False
+            # A Retry-After beyond the cap is the caller's decision, not a hidden sleep.
+            too_long = exc.retry_after is not None and exc.retry_after > self.retry.retry_after_cap
+            return is_transient(exc) and not too_long
+
+        def on_retry(exc: Exception, delay: float, attempt: int) -> None:
+            why = f"HTTP {exc.status_code}" if isinstance(exc, ThreadsAPIError) else str(exc)
+            self._log_retry(call, why, delay, attempt)
+
+        return call_with_retries(
+            attempt,
+            self.retry,
+            self.sleep,
+            retryable=retryable,
+            retry_after=lambda exc: getattr(exc, "retry_after", None),
+            on_retry=on_retry,
+        )
 
     def _send_once(self, call: _Call) -> dict[str, Any]:
         started = time.monotonic()
@@ -222,19 +266,16 @@ class GraphClient:
         return body
 
     def _exchange(self, call: _Call) -> requests.Response | RequestFailure:
-        """The HTTP exchange itself: the response, or what went wrong (never the exception)."""
-        try:
-            return self.session.request(
-                call.method,
-                call.url,
-                params=_clean(call.params),
-                data=_clean(call.data),
-                headers=dict(call.headers),
-                timeout=self.timeout,
-                allow_redirects=call.follow_redirects,
-            )
-        except requests.RequestException as exc:
-            return describe_request_failure(exc)
+        return exchange(
+            self.session,
+            call.method,
+            call.url,
+            timeout=self.timeout,
+            headers=call.headers,
+            params=_clean(call.params),
+            data=_clean(call.data),
+            follow_redirects=call.follow_redirects,
+        )
 
     # -- error shaping ----------------------------------------------------------------------
     def _connection_error(self, call: _Call, failure: RequestFailure) -> ThreadsConnectionError:
@@ -243,8 +284,7 @@ class GraphClient:
         verb = "timed out" if failure.kind == "timeout" else "failed"
         return ThreadsConnectionError(
             f"{call.method} {where} on {host} {verb} before Threads answered: "
-            f"{FAILURE_TEXT[failure.kind]}. Check the network and the base URL, or raise "
-            "`timeout=`.",
+            f"{failure.description}. {failure.fix}",
             request_sent=failure.sent,
             host=host,
             kind=failure.kind,
@@ -286,6 +326,10 @@ class GraphClient:
         )
 
 
+def _fixed(token: str) -> Callable[[], str]:
+    return lambda: token
+
+
 @dataclass(frozen=True)
 class _Call:
     """One request as the retry loop sends it, with the redactor that knows its secrets."""
@@ -310,6 +354,97 @@ def _redacted(error: ThreadsAPIError, redactor: Redactor) -> ThreadsAPIError:
     return error
 
 
+class RestClient:
+    """JSON requests to an API other than Graph (GitHub's contents API), through `exchange`.
+
+    `base_url` is the URL that request paths are joined to (each path segment quoted);
+    `headers` go on every request. A connection that failed before the request was sent is
+    retried (`retry`, with the injected `sleep`); anything else is the caller's decision. The
+    API's failures become `error` (MediaHostingError for a media host) naming `name`, the method
+    and the path, with the server's own message redacted of `secrets`; a 404 is `{}` when the
+    caller says a missing object is fine.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        headers: Mapping[str, str],
+        timeout: float,
+        session: requests.Session,
+        secrets: Sequence[str | None] = (),
+        error: Callable[..., Exception] = ThreadsPipeError,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.headers = dict(headers)
+        self.timeout = timeout
+        self.session = session
+        self.redactor = Redactor(secrets)
+        self.error = error
+        self.retry = retry or RetryPolicy(max_retries=0)
+        self.sleep = sleep
+
+    def request(
+        self, method: str, path: str, *, missing_ok: bool = False, **body: Any
+    ) -> dict[str, Any]:
+        """`method` on `{base_url}/{path}` with `data=` or `json=`: the JSON object answered."""
+        url = f"{self.base_url}/{quote(path)}"
+        outcome: requests.Response | RequestFailure
+        try:
+            outcome = call_with_retries(
+                lambda: self._sent(method, url, body),
+                self.retry,
+                self.sleep,
+                retryable=lambda exc: isinstance(exc, _NotSent),
+            )
+        except _NotSent as never_sent:  # the retries are spent
+            outcome = never_sent.failure
+        # Raised here, outside any `except`: no __context__ holding the request's headers.
+        if isinstance(outcome, RequestFailure):
+            raise self.error(
+                f"{self.name} {method} {path} failed before an answer: {outcome.description}."
+            )
+        response = outcome
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        if response.status_code == 404 and missing_ok:
+            return {}
+        if response.status_code >= 300:
+            message = answer.get("message") if isinstance(answer, dict) else None
+            raise self.error(
+                self.redactor.text(  # the API's own words may echo the token
+                    f"{self.name} {method} {path} answered HTTP {response.status_code}: "
+                    f"{message or response.reason}."
+                ),
+                status_code=response.status_code,
+            )
+        return answer if isinstance(answer, dict) else {}
+
+    def _sent(
+        self, method: str, url: str, body: Mapping[str, Any]
+    ) -> requests.Response | RequestFailure:
+        outcome = exchange(
+            self.session, method, url, timeout=self.timeout, headers=self.headers, **body
+        )
+        if isinstance(outcome, RequestFailure) and not outcome.sent:
+            raise _NotSent(outcome)  # safe to send again, whatever the method
+        return outcome
+
+
+class _NotSent(Exception):
+    """A connection that failed before the request went out (retried by RestClient)."""
+
+    def __init__(self, failure: RequestFailure) -> None:
+        super().__init__(failure.description)
+        self.failure = failure
+
+
 @dataclass(frozen=True)
 class RequestFailure:
     """How a request that got no HTTP answer failed, kept instead of the exception itself.
@@ -324,6 +459,11 @@ class RequestFailure:
     @property
     def description(self) -> str:
         return FAILURE_TEXT[self.kind]
+
+    @property
+    def fix(self) -> str:
+        """What to do about it, in a sentence."""
+        return FIX_TEXT[self.kind]
 
 
 def describe_request_failure(exc: requests.RequestException) -> RequestFailure:
@@ -360,6 +500,37 @@ def describe_request_failure(exc: requests.RequestException) -> RequestFailure:
     return RequestFailure(kind, sent=not never_sent)
 
 
+def exchange(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, Any] | None = None,
+    data: Any = None,
+    json: Any = None,
+    follow_redirects: bool = True,
+) -> requests.Response | RequestFailure:
+    """One HTTP exchange: the one place a request of this library leaves (Graph through
+    GraphClient, GitHub through RestClient, the media probe). A timeout always; the response, or
+    a `RequestFailure` describing what went wrong: never the requests exception, whose URL,
+    headers and body may carry a secret, and which the caller raises nothing from."""
+    try:
+        return session.request(
+            method,
+            url,
+            params=params,
+            data=data,
+            json=json,
+            headers=dict(headers or {}),
+            timeout=timeout,
+            allow_redirects=follow_redirects,
+        )
+    except requests.RequestException as exc:
+        return describe_request_failure(exc)
+
+
 def _exception_chain(exc: BaseException, limit: int = 16) -> list[BaseException]:
     """The exception and those it wraps (args, urllib3's `reason`, cause, context)."""
     found: list[BaseException] = []
@@ -379,21 +550,14 @@ def _exception_chain(exc: BaseException, limit: int = 16) -> list[BaseException]
     return found
 
 
-def host_of(url: str) -> str:
-    """A URL's host and port, for messages (never its user info, path or query)."""
-    try:
-        parts = urlsplit(url)
-        host, port = parts.hostname or "", parts.port
-    except ValueError:
-        return "an unreadable host"
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{host}:{port}" if port else host or "an unknown host"
-
-
 def new_session(pool_size: int = 16) -> requests.Session:
     """A Session whose pool fits the parallel uploads and container creations."""
-    session = requests.Session()
+    return mount_adapters(requests.Session(), pool_size)
+
+
+def mount_adapters(session: requests.Session, pool_size: int = 16) -> requests.Session:
+    """Give `session` adapters sized for parallel requests, with no retries of their own
+    (GraphClient decides what is retried)."""
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)

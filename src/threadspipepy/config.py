@@ -83,16 +83,10 @@ class ClientConfig:
 
     def check(self) -> None:
         """Reject values that would make requests fail, hang or leak, naming the parameter."""
+        # Empty credentials are allowed, as in 0.4.5's README: a client built with
+        # user_id='' and access_token='' runs the OAuth flow; require_credentials() stops a
+        # call that needs them, before any request.
         self._check_types()
-        if not self.user_id:
-            raise ValidationError(
-                "user_id must be a non-empty Threads user id.", parameter="user_id"
-            )
-        if not self.access_token:
-            raise ValidationError(
-                "access_token must be a non-empty string (a Threads user access token).",
-                parameter="access_token",
-            )
         for name in ("timeout", "container_timeout", "gh_upload_timeout"):
             if not _positive(getattr(self, name)):
                 raise ValidationError(
@@ -123,6 +117,25 @@ class ClientConfig:
         )
         validation.github_owner(self.gh_username)
         validation.github_repo(self.gh_repo_name)
+
+    def require_credentials(self, *, user_id: bool = True) -> None:
+        """Raise before any request if a credential this call needs is empty.
+
+        A client built with empty credentials (for the OAuth flow) can authorize, exchange
+        codes and refresh tokens; posting and reading need the token (and posting the user id).
+        """
+        missing = [
+            name
+            for name, value, needed in (
+                ("user_id", self.user_id, user_id),
+                ("access_token", self.access_token, True),
+            )
+            if needed and not str(value).strip()
+        ]
+        if missing:
+            raise ValidationError(
+                validation.missing_credentials_message(missing), parameter=missing[0]
+            )
 
     def _check_types(self) -> None:
         """Values of the wrong type, which would otherwise fail later, in a request."""

@@ -1,5 +1,10 @@
 """The exception tree of threadspipepy and the mapping from Graph error envelopes to it.
 
+Every exception class a caller can catch lives here, whatever raises it (the OAuth flow, the
+`.env` writer, locks, the journal, token stores, webhooks); the modules that raise them
+re-export them under their old names. Private signals between two functions of one module
+(`publishing.PublishInDoubt`, `media.ProbeFailed`, ...) stay beside their code.
+
 `ThreadsPipeError` is the root. Every error that came from Meta is a `ThreadsAPIError`
 carrying Meta's code, subcode, type, message, `fbtrace_id` and the HTTP status. Bad input is a
 `ValidationError` (also a `ValueError`), always raised before any request is sent.
@@ -195,6 +200,101 @@ class NotFoundError(ThreadsAPIError):
 
 class ServerError(ThreadsAPIError):
     """Meta failed on its side (5xx, codes 1 and 2, or a body that is not JSON)."""
+
+
+# -- OAuth (auth) ----------------------------------------------------------------------------------
+class StateMismatchError(ValidationError):
+    """The redirect's `state` is missing or differs from the one issued: refused, nothing sent.
+
+    A `ValidationError` (so also a `ValueError`) with `parameter='state'`. It means the redirect
+    did not come from the authorization this code started (a forged or stale link): start the
+    authorization again.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, parameter="state")
+
+
+class AuthorizationDeniedError(AuthenticationError):
+    """The user clicked Cancel (`error=access_denied`), or the redirect carries another error.
+
+    `error`, `error_reason` and `error_description` are the redirect's own parameters.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str | None = None,
+        error_reason: str | None = None,
+        error_description: str | None = None,
+    ) -> None:
+        super().__init__(message, type=error)
+        self.error = error
+        self.error_reason = error_reason
+        self.error_description = error_description
+
+
+class OAuthError(AuthenticationError):
+    """An OAuth endpoint refused the request: wrong app id or secret, a used or expired code,
+    a redirect URI that does not match, a token that cannot be exchanged or refreshed.
+
+    The message is Meta's, followed by the likely cause and what to do.
+    """
+
+
+# -- files, locks and stores -----------------------------------------------------------------------
+class EnvFileError(ThreadsPipeError):
+    """The `.env` file could not be read or written."""
+
+
+class InsecureEnvFileWarning(UserWarning):
+    """A world-readable (or -writable) `.env` file was given a token: it was made 0600."""
+
+
+class LockTimeoutError(ThreadsPipeError):
+    """Another thread or process held a lock for longer than the caller would wait."""
+
+
+class JournalError(ThreadsPipeError):
+    """The journal could not be read or written; nothing was sent for the step it guards."""
+
+
+class JournalBusyError(JournalError):
+    """Another process (or thread) is working on this idempotency key right now."""
+
+
+class JournalLeaseLostError(JournalError):
+    """This run's hold on a key expired and another owner took it: this run must stop."""
+
+
+class TokenStoreError(ThreadsPipeError):
+    """A token store could not be read or written."""
+
+
+# -- webhooks --------------------------------------------------------------------------------------
+class WebhookError(ThreadsPipeError):
+    """A webhook request was refused. `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class PayloadError(WebhookError):
+    """The body is not a JSON object or array (HTTP 400)."""
+
+
+class SignatureError(WebhookError):
+    """The notification's signature is missing, malformed or wrong (HTTP 403)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status=403)
+
+
+class HandshakeError(WebhookError):
+    """The subscription handshake was refused: 400 for a malformed request, 403 for a
+    missing or wrong verify token."""
 
 
 def _as_int(value: Any) -> int | None:

@@ -10,25 +10,21 @@ a number, a list of `(end_time, value)`, or a dict (demographics, link clicks).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from datetime import date
+from typing import Any, TypedDict, get_args
 
-from ._transport import path_of
-from .errors import ValidationError
-from .reading import GraphRequest, TimeLike, require_id, time_range
-from .results import Result
+from ._pacific import day_covered
+from ._urls import path_of
+from .errors import ThreadsPipeError, ValidationError
+from .reading import GraphRequest
+from .results import Result, error_details
+from .shapes import DemographicBreakdown, PostMetric, UserMetric
+from .validation import TimeLike, node_id, time_range
 
-POST_METRICS: tuple[str, ...] = ("views", "likes", "replies", "reposts", "quotes", "shares")
-USER_METRICS: tuple[str, ...] = (
-    "views",
-    "likes",
-    "replies",
-    "reposts",
-    "quotes",
-    "clicks",
-    "followers_count",
-    "follower_demographics",
-)
-BREAKDOWNS: tuple[str, ...] = ("country", "city", "age", "gender")
+# The lists live as Literal types in shapes.py, for type checkers; these are their values.
+POST_METRICS: tuple[str, ...] = get_args(PostMetric)
+USER_METRICS: tuple[str, ...] = get_args(UserMetric)
+BREAKDOWNS: tuple[str, ...] = get_args(DemographicBreakdown)
 DEMOGRAPHICS = "follower_demographics"
 # Metrics that are a value now rather than over a period: no since/until (threads-api.md §5.2).
 CURRENT_METRICS: tuple[str, ...] = ("followers_count", DEMOGRAPHICS)
@@ -40,7 +36,11 @@ _RESERVED = frozenset({"data", "paging", "error", "info", "message"})
 
 
 class InsightRow(TypedDict):
-    """One observation, the row of a tidy table (see `rows` and notebook.insights_frame)."""
+    """One observation, the row of a tidy table (see `rows` and notebook.insights_frame).
+
+    `end_time` is Meta's stamp: for a daily value, the end of the Pacific day it covers
+    (`day_covered(end_time)` gives that day).
+    """
 
     metric: str
     period: str | None
@@ -53,12 +53,49 @@ class InsightRow(TypedDict):
 class InsightsResult(Result):
     """An insights result: Meta's JSON (`data`), plus `result['views']` etc. for each metric.
 
-    `.metrics` gives just the metric values as a dict.
+    `.metrics` gives just the metric values as a dict; `daily()`, `total()` and
+    `breakdown()` give one metric's value with its type.
     """
 
     @property
     def metrics(self) -> dict[str, Any]:
+        """Every metric's value by name: a number, a list of `(end_time, value)`, or a dict."""
         return flatten(self)
+
+    def daily(self, metric: str) -> list[tuple[date, int]]:
+        """A time series (`views`) as `(day covered, value)`: the Pacific day each value
+        counts, not the `end_time` Meta stamps it with (the next midnight). Empty if the
+        metric is absent or not a series."""
+        value = self.get(metric) if metric not in _RESERVED else None
+        if not isinstance(value, list):
+            return []
+        out = []
+        for end_time, count in value:
+            day = day_covered(str(end_time)) if end_time is not None else None
+            if day is not None and isinstance(count, int | float):
+                out.append((day, int(count)))
+        return out
+
+    def total(self, metric: str) -> int | None:
+        """A metric that is one number (`likes`, `followers_count`, a post's `views`)."""
+        value = self.get(metric) if metric not in _RESERVED else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return int(value)
+
+    def breakdown(self, metric: str) -> dict[str, int]:
+        """A metric that is a dict (`follower_demographics` buckets, `clicks` by URL)."""
+        value = self.get(metric) if metric not in _RESERVED else None
+        if not isinstance(value, Mapping):
+            return {}
+        return {str(k): int(v) for k, v in value.items() if isinstance(v, int | float)}
+
+
+def insights_failure(exc: ThreadsPipeError) -> InsightsResult:
+    """A failed insights read: `{'error': {...}}`, as every getter's failure."""
+    result = InsightsResult(error=error_details(exc))
+    result._exception = exc
+    return result
 
 
 def insights_result(body: Mapping[str, Any]) -> InsightsResult:
@@ -109,7 +146,7 @@ def breakdown_name(value: str | None, *, required: bool) -> str | None:
 
 def post_insights_request(post_id: Any, metrics: str | Iterable[str] | None) -> GraphRequest:
     """`GET /{post_id}/insights?metric=...`."""
-    node = require_id(post_id, "post_id")
+    node = node_id(post_id, "post_id")
     names = metric_names(metrics, POST_METRICS)
     return GraphRequest("GET", path_of(node, "insights"), {"metric": ",".join(names)})
 
@@ -128,7 +165,7 @@ def user_insights_requests(
     `since`/`until` (Meta refuses the pair): with a time range they are asked for in a second
     request without it, and asking for only them with a range is a ValidationError.
     """
-    node = "me" if user_id is None else require_id(user_id, "user_id")
+    node = "me" if user_id is None else node_id(user_id, "user_id")
     names = metric_names(metrics, USER_METRICS)
     wanted = breakdown_name(breakdown, required=DEMOGRAPHICS in names)
     low, high = time_range(

@@ -28,25 +28,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from .errors import ThreadsPipeError, ValidationError
+from .errors import JournalBusyError as JournalBusyError
+from .errors import JournalError as JournalError
+from .errors import JournalLeaseLostError as JournalLeaseLostError
+from .errors import ValidationError
 
 JOURNAL_ENV = "THREADSPIPEPY_JOURNAL"
 DEFAULT_LEASE_SECONDS = 900.0
 DEFAULT_RETENTION_DAYS = 30.0
 RECORD_VERSION = 1
 IN_PROGRESS, COMPLETE = "in_progress", "complete"
-
-
-class JournalError(ThreadsPipeError):
-    """The journal could not be read or written; nothing was sent for the step it guards."""
-
-
-class JournalBusyError(JournalError):
-    """Another process (or thread) is working on this idempotency key right now."""
-
-
-class JournalLeaseLostError(JournalError):
-    """This run's hold on a key expired and another owner took it: this run must stop."""
 
 
 @runtime_checkable

@@ -15,6 +15,7 @@ import binascii
 import io
 import os
 import posixpath
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,8 @@ from urllib.parse import unquote, urlsplit
 import filetype
 import requests
 
+from ._transport import RequestFailure, exchange
+from ._urls import host_of
 from .errors import ValidationError
 from .planning import PlannedMedia
 from .validation import host_is_internal, host_is_loopback
@@ -55,6 +58,9 @@ REFUSED_EXTENSIONS = frozenset(
     }
 )
 RULE = "Threads accepts JPEG or PNG images and MP4 or MOV videos"
+# Where a local Threads stand-in (a loopback base URL: the sandbox) answers "what type is this
+# media URL?", so that a probe never leaves the machine: HEAD {base}/media-probe?url=...
+STAND_IN_PROBE_PATH = "media-probe"
 
 
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
@@ -76,19 +82,34 @@ SNIFF_BYTES = 8192
 # A base64 string shorter than this cannot hold a real image or video, and short words ("test",
 # "data") are valid base64: requiring a recognised file inside settles that ambiguity anyway.
 MIN_BASE64_CHARS = 16
+# A web address with or without its scheme: a dotted host name (or an IPv4 address), an
+# optional port, then an optional path or query. 0.4.5 took "example.com/a.jpg" for a URL.
+WEB_ADDRESS = re.compile(
+    r"(?:https?://)?"
+    r"(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}|\d{1,3}(?:\.\d{1,3}){3})"
+    r"(?::\d{1,5})?"
+    r"(?:[/?#]\S*)?",
+    re.IGNORECASE,
+)
 CLASSIFICATION_ORDER = (
     "bytes, bytearray or memoryview; then a pathlib.Path (or other os.PathLike); then a binary "
     "file object; then for a str: an http(s) URL, an existing local path (~ expanded, relative "
-    "names included), a data: URI, and last a base64 string of an image or video"
+    "names included), a web address without its scheme (example.com/a.jpg: https is assumed, "
+    "with a warning), a data: URI, and last a base64 string of an image or video"
 )
 
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """A file Threads fetches itself from its public URL."""
+    """A file Threads fetches itself from its public URL.
+
+    `given` is what the caller wrote when it was not the URL itself (a web address without
+    its scheme, to which https:// was added).
+    """
 
     index: int
     url: str
+    given: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,12 +208,35 @@ def classify(file: Any, index: int) -> MediaFile:
         return _on_disk(path, index, must_exist=True)
     if path is not None and path.is_dir():
         _not_a_directory(path, where)
+    if schemeless_url(text):
+        remote = _remote(f"https://{text}", index)
+        return RemoteFile(remote.index, remote.url, given=text)
     if text.startswith("data:"):
         return _in_memory(_decode_data_uri(text, where), index, f"{where} (data URI)")
     decoded = _decode_base64(text)
     if decoded is not None and _sniff_mime(decoded[:SNIFF_BYTES]) is not None:
         return _in_memory(decoded, index, f"{where} (base64)")
     raise ValidationError(_unrecognised(text, where), parameter=where)
+
+
+def schemeless_url(text: str) -> bool:
+    """`example.com/a.jpg`, `192.0.2.7:8080/b.png?x=1`: a web address without its scheme.
+
+    A host alone (`photo.jpg` could be a file name) does not count: a path or a query must
+    follow it.
+    """
+    if "://" in text or not WEB_ADDRESS.fullmatch(text):
+        return False
+    host_end = min((text.find(c) for c in "/?#" if c in text), default=-1)
+    return host_end > 0
+
+
+def is_base64_file(value: Any) -> bool:
+    """Whether `value` is a base64 string of a file this library can recognise by content."""
+    if not isinstance(value, str):
+        return False
+    decoded = _decode_base64(value)
+    return decoded is not None and _sniff_mime(decoded[:SNIFF_BYTES]) is not None
 
 
 def _remote(url: str, index: int) -> RemoteFile:
@@ -355,10 +399,24 @@ def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def classify_all(files: Sequence[Any], threads_base_url: str | None = None) -> list[MediaFile]:
-    """Every file classified; with `threads_base_url`, URLs Meta cannot fetch are refused."""
+def classify_all(
+    files: Sequence[Any],
+    threads_base_url: str | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> list[MediaFile]:
+    """Every file classified; with `threads_base_url`, URLs Meta cannot fetch are refused.
+
+    `warn` is told about each web address given without its scheme (https is assumed).
+    """
     classified = [classify(file, i) for i, file in enumerate(files)]
     check_fetchable(classified, threads_base_url)
+    for file in classified:
+        if warn is not None and isinstance(file, RemoteFile) and file.given is not None:
+            warn(
+                f"files[{file.index}] ({file.given}) is not a local file; taking it for the URL "
+                f"{file.url}, as 0.4.5 took it for a URL. Write the https:// yourself to silence "
+                "this warning."
+            )
     return classified
 
 
@@ -383,7 +441,12 @@ def _planned(
         return PlannedMedia(file.index, "", file.kind, caption, source=file.label, path=path)
     kind = kind_from_extension(file.url)
     if kind is None and probe is not None:
-        kind = kind_from_content_type(probe(file.url))
+        try:
+            kind = kind_from_content_type(probe(file.url))
+        except ProbeFailed as exc:
+            raise ValidationError(
+                f"files[{file.index}] ({file.url}) {exc}.", parameter=f"files[{file.index}]"
+            ) from None
         if kind is None:
             raise ValidationError(
                 f"files[{file.index}] ({file.url}) is not an image or video Threads accepts; "
@@ -393,30 +456,60 @@ def _planned(
     return PlannedMedia(file.index, file.url, kind, caption)
 
 
-def head_probe(session: requests.Session, timeout: float) -> Callable[[str], str | None]:
-    """A probe that asks a media URL's host for its Content-Type (HEAD, redirects followed).
+class ProbeFailed(Exception):
+    """A media URL's type could not be learned; the message says why (no secret in it)."""
 
+
+def head_probe(
+    session: requests.Session, timeout: float, threads_base_url: str | None = None
+) -> Callable[[str], str | None]:
+    """A probe that learns a media URL's Content-Type with a HEAD request.
+
+    Against Meta, the HEAD goes to the media URL's own host (redirects followed). When the
+    Threads base URL is a loopback address (the sandbox, or a stand-in of your own), nothing
+    leaves the machine: a URL on another host is asked about at the stand-in,
+    `HEAD {threads_base_url}/media-probe?url=...`, which answers with the Content-Type it
+    would find (STAND_IN_PROBE_PATH); loopback URLs are asked directly, without redirects.
     The session carries no credentials of its own: the Threads token is added per request by
     the Graph client and never reaches a media host.
     """
+    base = threads_base_url if _is_stand_in(threads_base_url) else None
 
     def probe(url: str) -> str | None:
-        failure: str | None = None
-        try:
-            response = session.head(url, allow_redirects=True, timeout=timeout)
-        except requests.RequestException as exc:
-            failure = type(exc).__name__  # only the name: no context kept for the error
-        if failure is not None:
-            raise ValidationError(
-                f"{url} could not be reached to learn its type ({failure}); "
-                "Threads must be able to fetch it too.",
-                parameter="files",
+        target, params = url, None
+        if base is not None and not host_is_loopback(urlsplit(url).hostname):
+            target, params = f"{base.rstrip('/')}/{STAND_IN_PROBE_PATH}", {"url": url}
+        response = exchange(
+            session, "HEAD", target, params=params, follow_redirects=base is None, timeout=timeout
+        )
+        if isinstance(response, RequestFailure):  # no exception, so no context, is kept
+            where = "the local Threads server's media probe" if params else "its host"
+            raise ProbeFailed(
+                f"could not be checked: {where} could not be reached ({response.description}); "
+                "Threads must be able to fetch it too"
+            )
+        if response.status_code >= 400 and params is not None:
+            raise ProbeFailed(
+                f"could not be checked: the local Threads server at {host_of(base or '')} "
+                f"answered HTTP {response.status_code} to its media probe (it has no "
+                f"/{STAND_IN_PROBE_PATH} endpoint, or cannot see this URL); end the URL in "
+                ".jpg, .png, .mp4 or .mov so that no probe is needed"
             )
         if response.status_code >= 400:
-            raise ValidationError(
-                f"{url} answered HTTP {response.status_code}; Threads must be able to fetch it.",
-                parameter="files",
+            raise ProbeFailed(
+                f"answered HTTP {response.status_code} when its type was asked for; Threads "
+                "must be able to fetch it"
             )
         return response.headers.get("Content-Type")
 
     return probe
+
+
+def _is_stand_in(threads_base_url: str | None) -> bool:
+    """A Threads base URL on this machine: the sandbox, or a stand-in of the user's."""
+    if not threads_base_url:
+        return False
+    try:
+        return host_is_loopback(urlsplit(threads_base_url).hostname)
+    except ValueError:
+        return False

@@ -1,7 +1,8 @@
 """Notebook helpers: insights and posts as pandas DataFrames, insights as a matplotlib chart.
 
-Needs the `notebook` extra (`pip install "threadspipepy[notebook]"`): pandas and matplotlib are
-imported only when these functions are called, so the library itself works without them.
+Needs the `notebook` extra (pandas and matplotlib: `pip install ".[notebook]"` from a checkout
+of this library, or `pip install pandas matplotlib`): they are imported only when these
+functions are called, so the library itself works without them.
 
     result = tp.get_user_insights(since_date="2024-06-01", until_date="2024-06-30")
     insights_frame(result)                 # metric, period, end_time, breakdown, key, value
@@ -13,10 +14,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from . import insights as insights_mod
+from ._pacific import day_covered
 from .insights import POST_METRICS
 from .reading import raise_if_error
 
@@ -24,8 +26,13 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-INSTALL_HINT = 'pip install "threadspipepy[notebook]"'
-INSIGHT_COLUMNS = ("metric", "period", "end_time", "breakdown", "key", "value")
+# The name threadspipepy on the package index is ThreadsPipe-py 0.4.5, not this library.
+INSTALL_HINT = (
+    'pip install pandas matplotlib (or pip install ".[notebook]" in a checkout of this library; '
+    'not pip install "threadspipepy[notebook]": that name on the package index is '
+    "ThreadsPipe-py 0.4.5, which has no notebook module)"
+)
+INSIGHT_COLUMNS = ("metric", "period", "end_time", "day", "breakdown", "key", "value")
 # Post fields that hold one object `{'id': ...}`: their column holds the id.
 _ID_OBJECTS = ("owner", "root_post", "replied_to", "quoted_post", "reposted_post")
 # Bars shown for a dict metric (demographics, link clicks), largest first.
@@ -59,14 +66,26 @@ def _matplotlib() -> tuple[type[Figure], Any, Any]:
 def insights_frame(result: Mapping[str, Any]) -> Any:
     """A tidy DataFrame of an insights result: one row per metric, day or bucket.
 
-    Columns: `metric`, `period`, `end_time` (UTC timestamps; NaT for totals), `breakdown`
-    (`country`, `age`, ... for demographics, `link_url` for clicks, else None), `key` (the
-    bucket or the URL) and `value`. A failed result raises its typed error.
+    Columns: `metric`, `period`, `end_time` (UTC timestamps, as Meta stamps them; NaT for
+    totals), `day` (the Pacific day a dated value covers, a date without time: Meta stamps a
+    daily value with the day's end, so `end_time` 2 June 07:00 UTC is `day` 1 June),
+    `breakdown` (`country`, `age`, ... for demographics, `link_url` for clicks, else None),
+    `key` (the bucket or the URL) and `value`. A failed result raises its typed error.
+
+    Args:
+        result: What `get_user_insights()` or `get_post_insights()` returned.
+
+    Example:
+        frame = insights_frame(tp.get_user_insights(since_date="2024-06-01"))
+        daily = frame[frame["metric"] == "views"].set_index("day")["value"]
     """
     pd = _pandas()
     raise_if_error(result)
-    frame = pd.DataFrame(insights_mod.rows(result), columns=list(INSIGHT_COLUMNS))
+    table = insights_mod.rows(result)
+    records = [{**row, "day": _day_or_none(row["end_time"])} for row in table]
+    frame = pd.DataFrame(records, columns=list(INSIGHT_COLUMNS))
     frame["end_time"] = pd.to_datetime(frame["end_time"], utc=True, format="ISO8601")
+    frame["day"] = pd.to_datetime(frame["day"])
     return frame
 
 
@@ -76,11 +95,17 @@ def posts_frame(
 ) -> Any:
     """A DataFrame with one row per post and one column per field.
 
-    `posts`: a getter's result (`tp.get_posts()`) or any iterable of posts
-    (`tp.iter_posts(limit=200)`). `timestamp` becomes a UTC datetime; `owner`, `root_post`,
-    `replied_to`, `quoted_post` and `reposted_post` hold the id they point to. With
-    `insights` (a mapping of post id to an insights result, or a function such as
-    `tp.get_post_insights`), each post's metrics are joined as columns (`views`, `likes`, ...).
+    `timestamp` becomes a UTC datetime; `owner`, `root_post`, `replied_to`, `quoted_post` and
+    `reposted_post` hold the id they point to. A failed result raises its typed error.
+
+    Args:
+        posts: A getter's result (`tp.get_posts()`) or any iterable of posts
+            (`tp.iter_posts(limit=200)`).
+        insights: Each post's metrics to join as columns (`views`, `likes`, ...): a function
+            such as `tp.get_post_insights`, or a mapping of post id to an insights result.
+
+    Example:
+        frame = posts_frame(tp.iter_posts(limit=50), insights=tp.get_post_insights)
     """
     pd = _pandas()
     if isinstance(posts, Mapping):
@@ -118,11 +143,20 @@ def plot_insights(
 ) -> Figure:
     """Chart one metric of an insights result and return the matplotlib Figure.
 
-    A time series (`views`) is a line over time, a dict (demographics, link clicks) horizontal
-    bars (largest 15), a single number one bar. `metric` defaults to the first time series in
-    the result. With `path` the chart is also written there as a PNG. Drawing uses matplotlib's
-    Agg canvas and never touches pyplot or the notebook's backend; pass `ax` to draw into an
-    existing Axes instead.
+    A time series (`views`) is a line over the days its values cover (the Pacific day before
+    each `end_time` Meta stamps), a dict (demographics, link clicks) horizontal bars (largest
+    15), a single number one bar; count axes start at zero. Drawing uses matplotlib's Agg
+    canvas and never touches pyplot or the notebook's backend.
+
+    Args:
+        result: What `get_user_insights()` or `get_post_insights()` returned.
+        metric: The metric to draw (default: the first time series in the result).
+        path: Also write the chart there as a PNG.
+        ax: Draw into this matplotlib Axes instead of a new figure.
+        title: The chart's title (default: the metric's name).
+
+    Example:
+        figure = plot_insights(tp.get_user_insights(metrics=["views"]), title="Views")
     """
     figure_type, canvas_type, dates = _matplotlib()
     raise_if_error(result)
@@ -142,19 +176,22 @@ def plot_insights(
         figure = owner if isinstance(owner, figure_type) else owner.figure
     value = values[name]
     if isinstance(value, list):
-        points = [(_moment(t), v) for t, v in value if t is not None and v is not None]
-        times: Any = [t for t, _ in points]  # matplotlib plots datetimes; its stubs omit them
-        axes.plot(times, [v for _, v in points], marker="o")
+        points = [(_day(t), v) for t, v in value if t is not None and v is not None]
+        days: Any = [d for d, _ in points]  # matplotlib plots dates; its stubs omit them
+        axes.plot(days, [v for _, v in points], marker="o")
         locator = dates.AutoDateLocator()
         axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator, tz=timezone.utc))
-        axes.set_xlabel("end time (UTC)")
+        axes.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
+        axes.set_xlabel("day covered (Pacific time)")
+        axes.set_ylim(bottom=0)
     elif isinstance(value, Mapping):
         top = sorted(value.items(), key=lambda kv: kv[1] or 0, reverse=True)[:MAX_BARS]
         axes.barh([str(k) for k, _ in reversed(top)], [v or 0 for _, v in reversed(top)])
         axes.set_xlabel(name)
+        axes.set_xlim(left=0)
     else:
         axes.bar([name], [value or 0])
+        axes.set_ylim(bottom=0)
     axes.set_ylabel(name if not isinstance(value, Mapping) else "")
     axes.set_title(title or name.replace("_", " ").capitalize())
     axes.grid(True, alpha=0.3)
@@ -189,11 +226,13 @@ def _metric_order(column: str) -> tuple[int, str]:
     return (POST_METRICS.index(name) if name in POST_METRICS else len(POST_METRICS), column)
 
 
-def _moment(value: Any) -> datetime:
-    """Meta's `2024-07-12T08:00:00+0000` (or any ISO 8601 time) as an aware datetime."""
-    text = str(value)
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+def _day_or_none(end_time: str | None) -> date | None:
+    return day_covered(end_time) if end_time is not None else None
+
+
+def _day(value: Any) -> date:
+    """The Pacific day a value stamped `value` (Meta's end_time) covers."""
+    day = day_covered(str(value))
+    if day is None:
+        raise ValueError(f"unreadable end_time {value!r} in this insights result")
+    return day

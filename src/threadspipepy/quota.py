@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._log import Log
-from ._transport import GraphClient, path_of
+from ._transport import GraphClient
+from ._urls import path_of
 from .errors import RateLimitError
 
 POST_FIELDS = "quota_usage,config"

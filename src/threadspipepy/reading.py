@@ -1,32 +1,39 @@
 """Reading: request building for every getter, date parsing, lazy pagination, web intents.
 
 Everything here is pure (values in, values out, no I/O, no clock) except `paginate`, which
-calls the page function it is given. The facade (`_reading_facade.ReadingMethods`) validates
-with these functions, sends the request through its GraphClient and shapes the result.
+calls the page function it is given. The argument checks live in `validation` (re-exported
+here under their old names); the facade (`_reading_facade.ReadingMethods`) builds requests with
+these functions, sends them through its GraphClient and shapes the result.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, TypeAlias
+from typing import Any, Generic, TypeAlias, TypeVar
 from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit
 
-from ._transport import path_of
-from .errors import ValidationError, error_from_envelope
-
-# A moment as callers give it: "YYYY-MM-DD" (or an ISO 8601 date-time), a date, a datetime
-# (naive means UTC) or a Unix time in seconds.
-TimeLike: TypeAlias = "str | date | datetime | int | float"
-Fields: TypeAlias = "str | Iterable[str] | None"
+from . import validation
+from ._urls import path_of
+from .errors import error_from_envelope
+from .shapes import Post, Reply
+from .validation import MAX_PAGE_SIZE as MAX_PAGE_SIZE
+from .validation import Fields as Fields
+from .validation import TimeLike as TimeLike
+from .validation import choice as choice
+from .validation import cursors as cursors
+from .validation import fields_param as fields_param
+from .validation import flag as flag
+from .validation import item_limit as item_limit
+from .validation import node_id as node_id
+from .validation import page_limit as page_limit
+from .validation import time_range as time_range
+from .validation import to_unix as to_unix
+from .validation import username as username
 
 # Lists refuse `since` before Threads' launch week (threads-api.md §4.1).
 EARLIEST_LIST_TIME = 1688540400
 EARLIEST_LIST_LABEL = "2023-07-05 (07:00 UTC)"
-MAX_PAGE_SIZE = 100  # Meta's largest `limit` on list endpoints (threads-api.md §4.1)
 DEFAULT_PAGE_SIZE = 25
 
 # -- default `fields` per endpoint -------------------------------------------------------------
@@ -137,21 +144,21 @@ LOCATION_FIELDS: tuple[str, ...] = (
 GEO_GATING_FIELDS = "id,is_eligible_for_geo_gating"
 ALLOWLISTED_COUNTRY_FIELDS = "id,allowlisted_country_codes"
 
-SEARCH_TYPES = ("TOP", "RECENT")
-SEARCH_MODES = ("KEYWORD", "TAG")
-SEARCH_MEDIA_TYPES = ("TEXT", "IMAGE", "VIDEO")
-APPROVAL_STATUSES = ("pending", "ignored")
-OEMBED_MIN_WIDTH, OEMBED_MAX_WIDTH = 320, 658
+# The values of the Literal types in shapes.py (the checks live in validation).
+SEARCH_TYPES = validation.SEARCH_TYPES
+SEARCH_MODES = validation.SEARCH_MODES
+SEARCH_MEDIA_TYPES = validation.SEARCH_MEDIA_TYPES
+APPROVAL_STATUSES = validation.APPROVAL_STATUSES
+OEMBED_MIN_WIDTH, OEMBED_MAX_WIDTH = validation.OEMBED_MIN_WIDTH, validation.OEMBED_MAX_WIDTH
 
 INTENT_POST_URL = "https://www.threads.com/intent/post"
 INTENT_FOLLOW_URL = "https://www.threads.com/intent/follow"
-# Reply controls the post intent accepts (threads-api.md §8): parent_post_author_only is not one.
-INTENT_REPLY_CONTROLS = ("everyone", "accounts_you_follow", "mentioned_only", "followers_only")
-INTENT_TAG_MAX = 50
+INTENT_REPLY_CONTROLS = validation.INTENT_REPLY_CONTROLS
+INTENT_TAG_MAX = validation.INTENT_TAG_MAX
 
-_FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\{[a-z0-9_,{}]+\})?$")
-_UNIX = re.compile(r"^\d+(\.\d+)?$")
-_USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
+ItemT = TypeVar("ItemT")
+# An endpoint option's check: the value given -> the value sent (None: not sent).
+OptionCheck: TypeAlias = Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
@@ -163,207 +170,159 @@ class GraphRequest:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-# -- dates -------------------------------------------------------------------------------------
-def to_unix(value: TimeLike, parameter: str) -> int:
-    """A moment -> Unix seconds. Naive datetimes and plain dates are UTC.
+# -- the read endpoints, each described once -----------------------------------------------------
+@dataclass(frozen=True)
+class ReadSpec(Generic[ItemT]):
+    """One read endpoint of the Graph API: everything a getter and its iterator need.
 
-    Accepts `"YYYY-MM-DD"`, an ISO 8601 date-time string, a digit string, `date`, `datetime`,
-    `int` or `float` (fractions are dropped).
+    `path` is the path under the version; `{id}` in it stands for the node the caller names,
+    checked as the parameter `node` (`post_id`, ...). `fields` is the default `fields=`;
+    `scope` the permission Meta asks for (threads-api.md §2.8); `paged` whether it answers
+    pages (`limit=`, cursors, an `iter_*`); `dated` whether it takes a time range, named
+    `time_names` in messages; `reverse` whether `reverse=` is always sent (reply lists);
+    `options` its own parameters, each with the check (validation.py) that turns the value given
+    into the value sent. `ItemT` is what its iterator yields.
     """
-    if isinstance(value, bool):
-        raise _bad_time(value, parameter)
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-        return math.floor(moment.timestamp())
-    if isinstance(value, date):
-        return math.floor(
-            datetime(value.year, value.month, value.day, tzinfo=timezone.utc).timestamp()
-        )
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or value < 0:
-            raise _bad_time(value, parameter)
-        return math.floor(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if _UNIX.match(text):
-            return math.floor(float(text))
-        try:
-            if len(text) == 10:
-                return to_unix(date.fromisoformat(text), parameter)
-            return to_unix(datetime.fromisoformat(text.replace("Z", "+00:00")), parameter)
-        except ValueError:
-            raise _bad_time(value, parameter) from None
-    raise _bad_time(value, parameter)
+
+    path: str
+    fields: Sequence[str] | str
+    scope: str
+    node: str | None = None
+    paged: bool = True
+    dated: bool = False
+    time_names: tuple[str, str] = ("since_date", "until_date")
+    reverse: bool = False
+    options: Mapping[str, OptionCheck] = field(default_factory=dict)
 
 
-def _bad_time(value: object, parameter: str) -> ValidationError:
-    return ValidationError(
-        f"{parameter} must be a date as 'YYYY-MM-DD', a date or datetime (naive means UTC) or "
-        f"a Unix time in seconds, got {value!r}.",
-        parameter=parameter,
-    )
+_SEARCH_OPTIONS: Mapping[str, OptionCheck] = {
+    "q": validation.keyword,
+    "search_type": validation.search_type,
+    "search_mode": validation.search_mode,
+    "media_type": validation.search_media_type,
+    "author_username": validation.author_username,
+}
+
+# Lists: paged, newest first (reply lists: oldest first unless reverse=True).
+POSTS: ReadSpec[Post] = ReadSpec("me/threads", POST_FIELDS, "threads_basic", dated=True)
+USER_REPLIES: ReadSpec[Reply] = ReadSpec(
+    "me/replies", USER_REPLY_FIELDS, "threads_read_replies", dated=True
+)
+GHOST_POSTS: ReadSpec[Post] = ReadSpec(
+    "me/ghost_posts", GHOST_POST_FIELDS, "threads_basic", dated=True
+)
+MENTIONS: ReadSpec[Post] = ReadSpec(
+    "me/mentions", PUBLIC_POST_FIELDS, "threads_manage_mentions", dated=True
+)
+ALLOWLISTED_COUNTRIES: ReadSpec[dict[str, Any]] = ReadSpec(
+    "me/threads", ALLOWLISTED_COUNTRY_FIELDS, "threads_basic"
+)
+REPLIES: ReadSpec[Reply] = ReadSpec(
+    "{id}/replies", REPLY_FIELDS, "threads_read_replies", node="post_id", reverse=True
+)
+CONVERSATION: ReadSpec[Reply] = ReadSpec(
+    "{id}/conversation", REPLY_FIELDS, "threads_read_replies", node="post_id", reverse=True
+)
+PENDING_REPLIES: ReadSpec[Reply] = ReadSpec(
+    "{id}/pending_replies",
+    PENDING_REPLY_FIELDS,
+    "threads_read_replies",
+    node="post_id",
+    reverse=True,
+    options={"approval_status": validation.approval_status},
+)
+KEYWORD_SEARCH: ReadSpec[Post] = ReadSpec(
+    "keyword_search",
+    PUBLIC_POST_FIELDS,
+    "threads_keyword_search",
+    dated=True,
+    time_names=("since", "until"),
+    options=_SEARCH_OPTIONS,
+)
+PROFILE_POSTS: ReadSpec[Post] = ReadSpec(
+    "profile_posts",
+    PUBLIC_POST_FIELDS,
+    "threads_profile_discovery",
+    dated=True,
+    options={"username": validation.username},
+)
+# Objects: one answer, no pages.
+POST: ReadSpec[Post] = ReadSpec("{id}", POST_FIELDS, "threads_basic", node="post_id", paged=False)
+PROFILE: ReadSpec[dict[str, Any]] = ReadSpec("me", PROFILE_FIELDS, "threads_basic", paged=False)
+PROFILE_LOOKUP: ReadSpec[dict[str, Any]] = ReadSpec(
+    "profile_lookup",
+    PROFILE_LOOKUP_FIELDS,
+    "threads_profile_discovery",
+    paged=False,
+    options={"username": validation.username},
+)
+LOCATION: ReadSpec[dict[str, Any]] = ReadSpec(
+    "{id}", LOCATION_FIELDS, "threads_basic", node="location_id", paged=False
+)
+READ_SPECS: Mapping[str, ReadSpec[Any]] = {
+    "POSTS": POSTS,
+    "USER_REPLIES": USER_REPLIES,
+    "GHOST_POSTS": GHOST_POSTS,
+    "MENTIONS": MENTIONS,
+    "ALLOWLISTED_COUNTRIES": ALLOWLISTED_COUNTRIES,
+    "REPLIES": REPLIES,
+    "CONVERSATION": CONVERSATION,
+    "PENDING_REPLIES": PENDING_REPLIES,
+    "KEYWORD_SEARCH": KEYWORD_SEARCH,
+    "PROFILE_POSTS": PROFILE_POSTS,
+    "POST": POST,
+    "PROFILE": PROFILE,
+    "PROFILE_LOOKUP": PROFILE_LOOKUP,
+    "LOCATION": LOCATION,
+}
 
 
-def time_range(
-    since: TimeLike | None,
-    until: TimeLike | None,
+def request_for(
+    spec: ReadSpec[Any],
     *,
-    since_name: str = "since_date",
-    until_name: str = "until_date",
-    earliest: int | None = None,
-    earliest_label: str | None = None,
-) -> tuple[int | None, int | None]:
-    """`(since, until)` as Unix seconds (None stays None); since must come before until.
+    node: Any = None,
+    since: TimeLike | None = None,
+    until: TimeLike | None = None,
+    reverse: Any = False,
+    fields: Fields = None,
+    limit: int | None = None,
+    before: str | None = None,
+    after: str | None = None,
+    **options: Any,
+) -> GraphRequest:
+    """The GET a spec stands for, every argument checked (ValidationError names the culprit).
 
-    `earliest`: moments before it are rejected (insights start on 2024-04-13).
+    Checked in this order: the node id, the spec's options, the time range, `fields`,
+    `reverse`, the page size and the cursors. An option the spec does not take is a TypeError.
     """
-    low = None if since is None else to_unix(since, since_name)
-    high = None if until is None else to_unix(until, until_name)
-    if earliest is not None:
-        for name, moment in ((since_name, low), (until_name, high)):
-            if moment is not None and moment < earliest:
-                label = earliest_label or _iso(earliest)
-                raise ValidationError(
-                    f"{name} is {_iso(moment)}; Threads refuses times before {label}, "
-                    f"Unix {earliest}.",
-                    parameter=name,
-                )
-    if low is not None and high is not None and low >= high:
-        raise ValidationError(
-            f"{since_name} ({_iso(low)}) must be before {until_name} ({_iso(high)}).",
-            parameter=since_name,
+    unknown = sorted(set(options) - set(spec.options))
+    if unknown:
+        raise TypeError(f"{spec.path} takes no option(s) {', '.join(unknown)}")
+    path = spec.path
+    if spec.node is not None:
+        path = path.format(id=path_of(node_id(node, spec.node)))
+    sent = {name: check(options.get(name)) for name, check in spec.options.items()}
+    low, high = (None, None)
+    if spec.dated:
+        low, high = time_range(
+            since,
+            until,
+            since_name=spec.time_names[0],
+            until_name=spec.time_names[1],
+            earliest=EARLIEST_LIST_TIME,
+            earliest_label=EARLIEST_LIST_LABEL,
         )
-    return low, high
+    params: dict[str, Any] = {"fields": fields_param(fields, spec.fields)}
+    if spec.reverse:
+        params["reverse"] = flag(reverse, "reverse")
+    params.update(sent)
+    if spec.paged:
+        params.update(since=low, until=high, limit=page_limit(limit))
+        params.update(cursors(before, after))
+    return GraphRequest("GET", path, _drop_none(params))
 
 
-def _iso(moment: int) -> str:
-    return datetime.fromtimestamp(moment, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-# -- shared parameter checks -------------------------------------------------------------------
-def fields_param(fields: Fields, default: Sequence[str] | str) -> str:
-    """`fields=` as a comma string (a list or a comma string given), or the endpoint's default."""
-    if fields is None:
-        return default if isinstance(default, str) else ",".join(default)
-    names = _split_fields(fields) if isinstance(fields, str) else list(fields)
-    cleaned = [str(name).strip() for name in names if str(name).strip()]
-    bad = [name for name in cleaned if not _FIELD_NAME.match(name)]
-    if not cleaned or bad:
-        raise ValidationError(
-            "fields must be field names as a list or a comma string, such as "
-            "['id', 'text', 'timestamp']" + (f"; not valid: {bad}." if bad else "."),
-            parameter="fields",
-        )
-    return ",".join(dict.fromkeys(cleaned))
-
-
-def _split_fields(text: str) -> list[str]:
-    """Split on the commas outside braces: `id,children{id,media_url}` is two fields."""
-    names: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for char in text:
-        if char == "," and depth == 0:
-            names.append("".join(current))
-            current = []
-            continue
-        depth += (char == "{") - (char == "}")
-        current.append(char)
-    names.append("".join(current))
-    return names
-
-
-def page_limit(limit: int | None, parameter: str = "limit") -> int | None:
-    """A page size: a positive integer (Meta returns at most 100 per page)."""
-    if limit is None:
-        return None
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValidationError(
-            f"{parameter} must be a positive integer (items per page, at most "
-            f"{MAX_PAGE_SIZE}), got {limit!r}.",
-            parameter=parameter,
-        )
-    return limit
-
-
-def item_limit(limit: int | None) -> int | None:
-    """The number of items an iterator stops at: None (all) or an integer >= 0."""
-    if limit is None:
-        return None
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        raise ValidationError(
-            f"limit must be None (every item) or an integer >= 0, got {limit!r}.",
-            parameter="limit",
-        )
-    return limit
-
-
-def cursors(before: str | None, after: str | None) -> dict[str, str]:
-    """The `before`/`after` cursors; Meta refuses both at once."""
-    if before is not None and after is not None:
-        raise ValidationError(
-            "before and after cannot be passed at the same time; page one way at a time.",
-            parameter="before",
-        )
-    out: dict[str, str] = {}
-    for name, value in (("before", before), ("after", after)):
-        if value is None:
-            continue
-        if not isinstance(value, str) or not value.strip():
-            raise ValidationError(
-                f"{name} must be a cursor string from a previous page's "
-                f"paging.cursors.{name}, got {value!r}.",
-                parameter=name,
-            )
-        out[name] = value.strip()
-    return out
-
-
-def choice(value: str | None, allowed: Sequence[str], parameter: str, *, upper: bool) -> str | None:
-    """One of `allowed` (case-insensitive, sent in Meta's case), or None."""
-    if value is None:
-        return None
-    text = value.strip() if isinstance(value, str) else ""
-    text = text.upper() if upper else text.lower()
-    if text not in allowed:
-        raise ValidationError(
-            f"{parameter}={value!r} is not accepted; use one of {', '.join(allowed)}.",
-            parameter=parameter,
-        )
-    return text
-
-
-def username(value: Any, parameter: str = "username") -> str:
-    """An exact Threads username; a leading '@' is dropped."""
-    text = value.strip().removeprefix("@") if isinstance(value, str) else ""
-    if not _USERNAME.match(text):
-        raise ValidationError(
-            f"{parameter} must be a Threads username (letters, digits, '.' and '_', at most "
-            f"30), got {value!r}.",
-            parameter=parameter,
-        )
-    return text
-
-
-def require_id(value: Any, parameter: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
-        raise ValidationError(
-            f"{parameter} must be a Threads id (a string of digits), got {value!r}.",
-            parameter=parameter,
-        )
-    return str(value).strip()
-
-
-def flag(value: Any, parameter: str) -> bool:
-    """A yes/no argument: True/False (1 and 0 accepted, as 0.4.5 did)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise ValidationError(f"{parameter} must be True or False, got {value!r}.", parameter=parameter)
-
-
-# -- request builders --------------------------------------------------------------------------
+# -- the builders of 0.5 (kept: a spec made on the spot) -----------------------------------------
 def list_request(
     path: str,
     default_fields: Sequence[str] | str,
@@ -379,19 +338,25 @@ def list_request(
     extra: Mapping[str, Any] | None = None,
 ) -> GraphRequest:
     """A list endpoint's GET: fields, one `since`, one `until`, one `limit`, cursors."""
-    low, high = time_range(
-        since,
-        until,
-        since_name=since_name,
-        until_name=until_name,
-        earliest=EARLIEST_LIST_TIME,
-        earliest_label=EARLIEST_LIST_LABEL,
+    given = dict(extra or {})
+    spec: ReadSpec[Any] = ReadSpec(
+        path,
+        default_fields,
+        "threads_basic",
+        dated=True,
+        time_names=(since_name, until_name),
+        options=dict.fromkeys(given, _as_given),
     )
-    params: dict[str, Any] = {"fields": fields_param(fields, default_fields)}
-    params.update(extra or {})
-    params.update(since=low, until=high, limit=page_limit(limit))
-    params.update(cursors(before, after))
-    return GraphRequest("GET", path, _drop_none(params))
+    return request_for(
+        spec,
+        since=since,
+        until=until,
+        fields=fields,
+        limit=limit,
+        before=before,
+        after=after,
+        **given,
+    )
 
 
 def replies_request(
@@ -407,22 +372,35 @@ def replies_request(
     extra: Mapping[str, Any] | None = None,
 ) -> GraphRequest:
     """`GET /{post_id}/replies|conversation|pending_replies` with `reverse` always sent."""
-    node = require_id(post_id, "post_id")
-    params: dict[str, Any] = {
-        "fields": fields_param(fields, default_fields),
-        "reverse": flag(reverse, "reverse"),
-    }
-    params.update(extra or {})
-    params.update(limit=page_limit(limit), **cursors(before, after))
-    return GraphRequest("GET", path_of(node, edge), _drop_none(params))
+    given = dict(extra or {})
+    spec: ReadSpec[Any] = ReadSpec(
+        f"{{id}}/{path_of(edge)}",
+        default_fields,
+        "threads_read_replies",
+        node="post_id",
+        reverse=True,
+        options=dict.fromkeys(given, _as_given),
+    )
+    return request_for(
+        spec,
+        node=post_id,
+        reverse=reverse,
+        fields=fields,
+        limit=limit,
+        before=before,
+        after=after,
+        **given,
+    )
 
 
 def object_request(
     node: Any, parameter: str, default_fields: Sequence[str], fields: Fields
 ) -> GraphRequest:
     """`GET /{node}?fields=...` for one object (a post, a location)."""
-    ident = require_id(node, parameter)
-    return GraphRequest("GET", path_of(ident), {"fields": fields_param(fields, default_fields)})
+    spec: ReadSpec[Any] = ReadSpec(
+        "{id}", default_fields, "threads_basic", node=parameter, paged=False
+    )
+    return request_for(spec, node=node, fields=fields)
 
 
 def keyword_search_request(
@@ -440,92 +418,43 @@ def keyword_search_request(
     after: str | None = None,
 ) -> GraphRequest:
     """`GET /keyword_search` with every documented parameter (threads-api.md §4.7)."""
-    if not isinstance(q, str) or not q.strip():
-        raise ValidationError(
-            "q must be a non-empty keyword (or the tag text with search_mode='TAG').",
-            parameter="q",
-        )
-    extra = {
-        "q": q.strip(),
-        "search_type": choice(search_type, SEARCH_TYPES, "search_type", upper=True),
-        "search_mode": choice(search_mode, SEARCH_MODES, "search_mode", upper=True),
-        "media_type": choice(media_type, SEARCH_MEDIA_TYPES, "media_type", upper=True),
-        "author_username": (
-            None if author_username is None else username(author_username, "author_username")
-        ),
-    }
-    return list_request(
-        "keyword_search",
-        PUBLIC_POST_FIELDS,
-        fields=fields,
+    return request_for(
+        KEYWORD_SEARCH,
+        q=q,
+        search_type=search_type,
+        search_mode=search_mode,
+        media_type=media_type,
+        author_username=author_username,
         since=since,
         until=until,
         limit=limit,
+        fields=fields,
         before=before,
         after=after,
-        since_name="since",
-        until_name="until",
-        extra=extra,
     )
 
 
+def _as_given(value: Any) -> Any:
+    return value
+
+
+# -- endpoints with checks of their own ----------------------------------------------------------
 def location_search_request(
     q: str | None = None,
     latitude: float | None = None,
     longitude: float | None = None,
     fields: Fields = None,
 ) -> GraphRequest:
-    """`GET /location_search` by name (`q`), by coordinates, or both."""
-    if q is not None and (not isinstance(q, str) or not q.strip()):
-        raise ValidationError("q must be a non-empty place name or address.", parameter="q")
-    if (latitude is None) != (longitude is None):
-        raise ValidationError(
-            "latitude and longitude go together: give both or neither.",
-            parameter="latitude" if latitude is None else "longitude",
-        )
-    if q is None and latitude is None:
-        raise ValidationError(
-            "search_locations() needs q (a name or address) or latitude and longitude.",
-            parameter="q",
-        )
-    params: dict[str, Any] = {"q": q.strip() if q is not None else None}
-    for name, value, bound in (("latitude", latitude, 90), ("longitude", longitude, 180)):
-        if value is None:
-            continue
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-            or not -bound <= value <= bound
-        ):
-            raise ValidationError(
-                f"{name} must be a number from -{bound} to {bound}, got {value!r}.",
-                parameter=name,
-            )
-        params[name] = float(value)
+    """`GET /location_search` by name (`q`), by coordinates, or both (not paginated)."""
+    params: dict[str, Any] = dict(validation.place_query(q, latitude, longitude))
     params["fields"] = fields_param(fields, LOCATION_FIELDS)
     return GraphRequest("GET", "location_search", _drop_none(params))
 
 
 def oembed_request(url: Any, maxwidth: int | None = None) -> GraphRequest:
     """`GET /oembed?url=...[&maxwidth=320..658]` for a post's permalink."""
-    if not isinstance(url, str) or not re.match(r"(?i)^https?://[^\s/]+/\S+$", url.strip()):
-        raise ValidationError(
-            "url must be a Threads post permalink such as "
-            f"'https://www.threads.com/@user/post/SHORTCODE', got {url!r}.",
-            parameter="url",
-        )
-    if maxwidth is not None and (
-        isinstance(maxwidth, bool)
-        or not isinstance(maxwidth, int)
-        or not OEMBED_MIN_WIDTH <= maxwidth <= OEMBED_MAX_WIDTH
-    ):
-        raise ValidationError(
-            f"maxwidth must be an integer from {OEMBED_MIN_WIDTH} to {OEMBED_MAX_WIDTH} "
-            f"(pixels), got {maxwidth!r}.",
-            parameter="maxwidth",
-        )
-    return GraphRequest("GET", "oembed", _drop_none({"url": url.strip(), "maxwidth": maxwidth}))
+    params = {"url": validation.permalink(url), "maxwidth": validation.embed_width(maxwidth)}
+    return GraphRequest("GET", "oembed", _drop_none(params))
 
 
 def _drop_none(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -543,49 +472,23 @@ def post_intent_url(
     quote_post_shortcode: str | None = None,
 ) -> str:
     """`https://www.threads.com/intent/post?...`, every parameter percent-encoded."""
-    params: dict[str, str] = {}
-    if text is not None:
-        params["text"] = _intent_text(text, "text")
-    if link is not None:
-        if not isinstance(link, str) or not re.match(r"(?i)^https?://[^\s/]+", link.strip()):
-            raise ValidationError(f"link must be an http(s) URL, got {link!r}.", parameter="link")
-        params["url"] = link.strip()
-    if tag is not None:
-        topic = _intent_text(tag, "tag").strip().removeprefix("#")
-        if not 1 <= len(topic) <= INTENT_TAG_MAX or re.search(r"[\n\r\t.&]", topic):
-            raise ValidationError(
-                f"tag must be 1-{INTENT_TAG_MAX} characters without newlines, tabs, '.' or "
-                f"'&', got {tag!r}.",
-                parameter="tag",
-            )
-        params["tag"] = topic
-    control = choice(reply_control, INTENT_REPLY_CONTROLS, "reply_control", upper=False)
-    if control is not None:
-        params["reply_control"] = control
+    params: dict[str, str | None] = {
+        "text": None if text is None else validation.intent_text(text, "text"),
+        "url": None if link is None else validation.intent_link(link),
+        "tag": None if tag is None else validation.intent_tag(tag),
+        "reply_control": validation.intent_reply_control(reply_control),
+    }
     for name, value in (
         ("reply_post_shortcode", reply_post_shortcode),
         ("quote_post_shortcode", quote_post_shortcode),
     ):
-        if value is not None:
-            if not isinstance(value, str) or not re.match(r"^[A-Za-z0-9_-]+$", value.strip()):
-                raise ValidationError(
-                    f"{name} must be a post's shortcode (the part after /post/ in its "
-                    f"permalink), got {value!r}.",
-                    parameter=name,
-                )
-            params[name] = value.strip()
-    return _intent(INTENT_POST_URL, params)
+        params[name] = None if value is None else validation.shortcode(value, name)
+    return _intent(INTENT_POST_URL, _drop_none(params))
 
 
 def follow_intent_url(name: Any) -> str:
     """`https://www.threads.com/intent/follow?username=...`."""
     return _intent(INTENT_FOLLOW_URL, {"username": username(name)})
-
-
-def _intent_text(value: Any, parameter: str) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(f"{parameter} must be a string, got {value!r}.", parameter=parameter)
-    return value
 
 
 def _intent(base: str, params: Mapping[str, str]) -> str:

@@ -7,6 +7,7 @@ serve several threads at once and nothing from one `pipe()` leaks into the next.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,7 +22,7 @@ from . import auth, insights, results, splitting, tokens, validation
 from . import media as media_mod
 from . import quota as quota_mod
 from ._auth_facade import AuthMethods
-from ._credentials import _utcnow
+from ._credentials import utcnow
 from ._log import logger_for
 from ._pipe import (
     DRY_RUN_MESSAGE,
@@ -36,7 +37,8 @@ from ._pipe import (
 from ._reading_facade import ReadingMethods
 from ._redaction import Redactor
 from ._retry import RetryPolicy
-from ._transport import Endpoint, GraphClient, path_of
+from ._transport import Endpoint, GraphClient
+from ._urls import path_of
 from .auth import Credentials
 from .config import (
     ALLOW_INSECURE_HTTP_ENV,
@@ -50,11 +52,12 @@ from .config import (
     user_id_text,
 )
 from .errors import ThreadsPipeError, ValidationError
-from .hosting import MediaHost, github_host
+from .hosting import MEDIA_HOST_ENV, MediaHost, github_host, media_host_from_setting
 from .journal import JournalStore, journal_store
 from .publishing import Publisher, PublishInDoubt
 from .quota_reservations import QuotaReservations
-from .results import Result
+from .results import PipeResult, Result
+from .shapes import ContainerMediaType, WhoCanReply
 
 # Variables `from_env` reads, and the constructor option each one fills.
 ENV_VARIABLES: dict[str, str] = {
@@ -68,25 +71,93 @@ ENV_VARIABLES: dict[str, str] = {
     THREADS_BASE_URL_ENV: "threads_base_url",
     GITHUB_BASE_URL_ENV: "gh_base_url",
     ALLOW_INSECURE_HTTP_ENV: "allow_insecure_http",
+    MEDIA_HOST_ENV: "media_host",  # a URI: s3://bucket/prefix?... or dir:///folder?base_url=...
 }
 
 
 class ThreadsPipe(AuthMethods, ReadingMethods):
     """A client for Meta's Threads API, compatible with ThreadsPipe-py 0.4.5.
 
-    `with ThreadsPipe(user_id, access_token) as tp: tp.pipe("Hello, Threads")`
+    One instance holds the configuration, one HTTP session and no per-call state, so it can
+    serve several threads at once. Use it as a context manager (or call `close()`) to close its
+    session. `ThreadsPipe()` without `user_id`/`access_token` (and without `credentials=` or
+    `token_store=`) raises TypeError, as in 0.4.5; empty strings are allowed, for the OAuth flow
+    (posting and reading then raise ValidationError naming the missing value, before any
+    request). Every option can be changed later with `update_param()`.
 
-    `token_store=` (a `.env` path, a `.json` path of Credentials, or a `tokens.TokenStore`)
-    keeps a long-lived token alive: the client takes its user id and token from the store and,
-    before a request, refreshes a token older than `refresh_after` (a timedelta or seconds,
-    24 hours to under 60 days; default 7 days) once across every client and process sharing
-    the store, saves it there and sends it from then on (see `threadspipepy.tokens`).
+    Args:
+        user_id: The Threads user id (digits; `get_access_tokens()` returns it). Required unless
+            `credentials=` or `token_store=` gives it; `''` for a client that only runs the
+            OAuth flow.
+        access_token: A Threads user access token, short- or long-lived (long-lived lasts 60
+            days). Sent in the Authorization header, never in a URL.
+        disable_logging: Silence this instance's records of the `threadspipepy` logger (never
+            the host application's logging).
+        wait_before_post_publish: Poll a post's container until Meta has processed it before
+            publishing; False publishes at once (fine for text, risky for media).
+        post_publish_wait_time: The longest pause, in seconds, between two polls of a post's
+            container; polling starts at 0.25 s and grows 1.5 times each poll up to this.
+        wait_before_media_item_publish: The same as `wait_before_post_publish`, for the items
+            of a carousel.
+        media_item_publish_wait_time: The longest pause between two polls of a carousel item.
+        handle_hashtags: Take trailing `#tags` off the text and put one on each part of a
+            chain (a line of its own).
+        auto_handle_hashtags: Like `handle_hashtags`, but a part that already holds a hashtag
+            gets none and its tag moves on to the next part.
+        gh_bearer_token: A GitHub token that can write to `gh_repo_name`: local files are
+            uploaded there for a moment so that Threads can fetch them, then deleted.
+        gh_api_version: The `X-GitHub-Api-Version` header of GitHub requests.
+        gh_repo_name: The public GitHub repository for those temporary uploads.
+        gh_username: The owner (user or organisation) of `gh_repo_name`.
+        gh_upload_timeout: Seconds to wait for one GitHub upload or delete.
+        wait_on_rate_limit: When the chain does not fit the publishing quota, wait (re-checking
+            every few minutes, at most `max_rate_limit_wait` seconds) instead of failing.
+        check_rate_limit_before_post: Read the publishing quota once before a chain and post
+            nothing if the whole chain does not fit.
+        threads_api_version: The Graph API version in every path, such as `'v1.0'`.
+        threads_base_url: Where Threads requests go: the argument, else
+            `$THREADS_API_BASE_URL`, else `https://graph.threads.net` (a loopback URL points the
+            client at the sandbox).
+        gh_base_url: Where GitHub requests go: the argument, else `$GITHUB_API_BASE_URL`, else
+            `https://api.github.com`.
+        timeout: Seconds to wait for an answer to one request before it fails with a
+            `ThreadsConnectionError` (kind `timeout`).
+        max_retries: How many times a request that is safe to repeat (reads, status polls, a
+            connection that failed before sending) is retried, with backoff.
+        container_timeout: Seconds one container may take to be processed before its part
+            fails with a `MediaProcessingError`.
+        max_rate_limit_wait: The most seconds `wait_on_rate_limit` waits for quota.
+        raise_on_error: Raise the typed exception (`ThreadsAPIError` and subclasses) instead of
+            returning `{'error': ...}` results.
+        media_host: Where local files are published for Threads to fetch: any object with
+            `upload(data, filename, mime) -> (url, handle)` and `delete(handle)`; None uses a
+            GitHub host built from the `gh_*` options.
+        session: A `requests.Session` to send through (proxies, adapters); the client does not
+            close a session it was given. None makes one.
+        credentials: `Credentials` giving `user_id` and `access_token` (they fill whichever of
+            the two is not given).
+        journal: Where `pipe(idempotency_key=...)` records each step: a `JournalStore`, a path
+            of a SQLite file, or None for the default file (`$THREADSPIPEPY_JOURNAL`, else
+            `~/.local/state/threadspipepy/journal.sqlite3`).
+        journal_wait: Seconds to wait while another process works on the same idempotency key
+            before giving up.
+        token_store: Keep a long-lived token alive: a `.env` path, a `.json` path of
+            `Credentials` or a `tokens.TokenStore`. The client takes its user id and token from
+            the store (the arguments only fill an empty store) and refreshes the token when it
+            is older than `refresh_after`, once across every client sharing the store.
+        refresh_after: The token age (a timedelta, or seconds: 24 hours to under 60 days) after
+            which `token_store` refreshes it.
+        allow_insecure_http: Allow a plain-http base URL to a host that is not loopback (the
+            token would travel in clear); off by default.
+        quota_reservations: Share the publishing quota with the other clients of the account
+            (`quota_reservations.LocalQuota()` within a process, `redis_stores.RedisQuota`
+            across workers): each `pipe()` reserves its chain's posts and replies before
+            publishing and gives back what it did not use, so no chain starts that the quota
+            cannot finish (docs/16-scaling.md). The quota is then read before every chain.
 
-    `quota_reservations=` (`quota_reservations.LocalQuota()` within a process,
-    `redis_stores.RedisQuota` across workers) makes clients of one account share its
-    publishing quota: each `pipe()` reserves its chain's posts and replies before publishing
-    and gives back what it did not use, so no chain starts that the quota cannot finish
-    (see docs/16-scaling.md). The quota is then read before every chain.
+    Example:
+        with ThreadsPipe(user_id="1784...", access_token="THAA...") as tp:
+            tp.pipe("Hello, Threads")
     """
 
     # 0.4.5's scope keys and one per permission added since (the table lives in auth.py).
@@ -96,6 +167,14 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     threads_user_insight_metrics: ClassVar[list[str]] = list(insights.USER_METRICS)
     threads_follower_demographic_breakdown_list: ClassVar[list[str]] = list(insights.BREAKDOWNS)
     who_can_reply_list: ClassVar[list[str]] = list(validation.REPLY_CONTROLS)
+    # 0.4.5's test suite used these two helpers: what counts as a web address (with or
+    # without its scheme) and as base64 content.
+    __file_url_reg__: ClassVar[re.Pattern[str]] = media_mod.WEB_ADDRESS
+
+    @staticmethod
+    def __is_base64__(value: Any) -> bool:
+        """Whether `value` is a base64 string of a file recognised by its content (0.4.5)."""
+        return media_mod.is_base64_file(value)
 
     def __init__(
         self,
@@ -136,6 +215,9 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     ) -> None:
         store, kept_age = None, tokens.DEFAULT_REFRESH_AFTER
         if token_store is not None:  # the store's token wins; the arguments only fill it
+            # Empty strings (0.4.5's "fill these in later") leave the store's values in place.
+            user_id = None if user_id == "" else user_id
+            access_token = None if access_token == "" else access_token
             kept_age = tokens.check_refresh_after(refresh_after)
             store = tokens.as_token_store(token_store)
             credentials = tokens.stored_credentials(store, user_id, access_token, credentials)
@@ -193,13 +275,13 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         # Time is injectable so tests never sleep for real; replace both together.
         self._sleep: Callable[[float], None] = time.sleep
         self._clock: Callable[[], float] = time.monotonic
-        self._now: Callable[[], datetime] = _utcnow  # the token keep-alive's wall clock (UTC)
+        self._now: Callable[[], datetime] = utcnow  # the token keep-alive's wall clock (UTC)
         self._lock = threading.Lock()
         self._journal_store: JournalStore | None = None
         self._journal_source: Any = None
         self._keeper: tokens.TokenKeeper | None = None
         self._graph = GraphClient(
-            access_token=self._config.access_token,
+            access_token=lambda: self._config.access_token,  # the token lives in the config
             endpoint=self._endpoint(),
             timeout=self._config.timeout,
             retry=RetryPolicy(max_retries=self._config.max_retries),
@@ -226,7 +308,18 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     def from_credentials(
         cls, credentials: Credentials | Mapping[str, Any] | str, **options: Any
     ) -> ThreadsPipe:
-        """Build a client from `Credentials`, or from their `to_json()` text or dict."""
+        """Build a client from `Credentials`, or from their `to_json()` text or dict.
+
+        Args:
+            credentials: `Credentials`, or the JSON text or dict `Credentials.to_json()` wrote.
+            **options: Any other constructor option (`gh_username=...`, `timeout=...`).
+
+        Returns:
+            A `ThreadsPipe` with the credentials' user id and token.
+
+        Example:
+            tp = ThreadsPipe.from_credentials(Path("threads-credentials.json").read_text())
+        """
         if isinstance(credentials, str | Mapping):
             credentials = Credentials.from_json(credentials)
         return cls(credentials=credentials, **options)
@@ -237,8 +330,25 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     ) -> ThreadsPipe:
         """Build a client from environment variables and, if present, a `.env` file.
 
+        Reads `THREADS_USER_ID`, `THREADS_ACCESS_TOKEN`, `GH_BEARER_TOKEN`, `GH_USERNAME`,
+        `GH_REPO_NAME`, `GH_API_VERSION`, `THREADS_API_VERSION`, `THREADS_API_BASE_URL`,
+        `GITHUB_API_BASE_URL`, `THREADS_ALLOW_INSECURE_HTTP` and `THREADS_MEDIA_HOST`.
         Precedence: `overrides` > the process environment > the `.env` file. The file is read
-        only here, never at import.
+        only here, never at import. `THREADS_MEDIA_HOST` (or `media_host=` given as a URI)
+        chooses where local media is hosted: `s3://BUCKET/PREFIX?endpoint_url=...&region=...`
+        or `dir:///FOLDER?base_url=https://...` (docs/05-media-and-github.md); without it,
+        GitHub is used when the GH_* variables are set.
+
+        Args:
+            env_file: The `.env` file to read if it exists; None reads the environment only.
+            **overrides: Constructor options that win over both (`timeout=60`, ...).
+
+        Raises:
+            ValidationError: The user id or the token is in neither place.
+
+        Example:
+            with ThreadsPipe.from_env() as tp:
+                tp.pipe("Posted by cron")
         """
         from dotenv import dotenv_values  # imported lazily: reading .env is opt-in
 
@@ -256,14 +366,92 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 f"or in {os.fspath(env_file) if env_file else 'a .env file'}.",
                 parameter="env_file",
             )
+        if isinstance(options.get("media_host"), str):
+            options["media_host"] = media_host_from_setting(
+                options["media_host"],
+                setting="media_host" if "media_host" in overrides else MEDIA_HOST_ENV,
+                container_timeout=options.get("container_timeout", ClientConfig.container_timeout),
+            )
         return cls(**options)
 
-    def update_param(self, **changes: Any) -> None:
-        """Change any constructor option; every later request uses the new values."""
+    def update_param(
+        self,
+        user_id: int | str | None = None,
+        access_token: str | None = None,
+        disable_logging: bool | None = None,
+        wait_before_post_publish: bool | None = None,
+        post_publish_wait_time: float | None = None,
+        wait_before_media_item_publish: bool | None = None,
+        media_item_publish_wait_time: float | None = None,
+        handle_hashtags: bool | None = None,
+        auto_handle_hashtags: bool | None = None,
+        gh_bearer_token: str | None = None,
+        gh_api_version: str | None = None,
+        gh_repo_name: str | None = None,
+        gh_username: str | None = None,
+        gh_upload_timeout: float | None = None,
+        wait_on_rate_limit: bool | None = None,
+        check_rate_limit_before_post: bool | None = None,
+        threads_api_version: str | None = None,
+        **options: Any,
+    ) -> None:
+        """Change constructor options; every later request uses the new values.
+
+        Takes the constructor's options by the same names (the first 17 also by position, as in
+        0.4.5: `update_param(user_id, access_token)`). An option left None keeps its value. Unknown
+        names raise ValidationError.
+
+        Args:
+            user_id: The new Threads user id.
+            access_token: The new access token (with `token_store=`, it is saved to the store too).
+            disable_logging: Silence (True) or restore (False) this instance's log records.
+            wait_before_post_publish: See the constructor.
+            post_publish_wait_time: See the constructor.
+            wait_before_media_item_publish: See the constructor.
+            media_item_publish_wait_time: See the constructor.
+            handle_hashtags: See the constructor.
+            auto_handle_hashtags: See the constructor.
+            gh_bearer_token: See the constructor.
+            gh_api_version: See the constructor.
+            gh_repo_name: See the constructor.
+            gh_username: See the constructor.
+            gh_upload_timeout: See the constructor.
+            wait_on_rate_limit: See the constructor.
+            check_rate_limit_before_post: See the constructor.
+            threads_api_version: See the constructor.
+            **options: The keyword-only constructor options (`timeout=`, `media_host=`,
+                `journal=`, ...).
+
+        Example:
+            tp.update_param(
+                user_id=tokens["user_id"],
+                access_token=tokens["tokens"]["long_lived"]["access_token"],
+            )
+        """
+        changes: dict[str, Any] = {
+            "user_id": user_id,
+            "access_token": access_token,
+            "disable_logging": disable_logging,
+            "wait_before_post_publish": wait_before_post_publish,
+            "post_publish_wait_time": post_publish_wait_time,
+            "wait_before_media_item_publish": wait_before_media_item_publish,
+            "media_item_publish_wait_time": media_item_publish_wait_time,
+            "handle_hashtags": handle_hashtags,
+            "auto_handle_hashtags": auto_handle_hashtags,
+            "gh_bearer_token": gh_bearer_token,
+            "gh_api_version": gh_api_version,
+            "gh_repo_name": gh_repo_name,
+            "gh_username": gh_username,
+            "gh_upload_timeout": gh_upload_timeout,
+            "wait_on_rate_limit": wait_on_rate_limit,
+            "check_rate_limit_before_post": check_rate_limit_before_post,
+            "threads_api_version": threads_api_version,
+        }
+        changes = {k: v for k, v in changes.items() if v is not None}
+        changes.update(options)
         with self._lock:
             self._config = self._config.updated(changes)
             graph = self._graph
-            graph.access_token = self._config.access_token
             graph.endpoint = self._endpoint()
             graph.timeout = self._config.timeout
             graph.retry = RetryPolicy(max_retries=self._config.max_retries)
@@ -281,11 +469,27 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         """The token store gave this client a new token: every later request sends it."""
         with self._lock:
             self._config = self._config.updated({"access_token": token})
-            self._graph.access_token = token
             self._graph.redactor.set_secrets(self._secrets())
 
+    def mask_secrets(self, text: str) -> str:
+        """`text` with every secret this client holds replaced by `***`: its access token (and
+        those the token keep-alive has used), the GitHub token. Only those literal values are
+        masked, so ordinary text is left as it is: for printing what a call returned.
+
+        Args:
+            text: The text to print.
+
+        Example:
+            print(tp.mask_secrets(json.dumps(result)))
+        """
+        return self._graph.redactor.literals(text)
+
     def close(self) -> None:
-        """Close the HTTP session (unless it was passed in by the caller)."""
+        """Close the HTTP session (unless it was passed in by the caller).
+
+        Example:
+            tp.close()  # or: with ThreadsPipe(...) as tp: ...
+        """
         self._graph.close()
 
     def __enter__(self) -> ThreadsPipe:
@@ -327,7 +531,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         file_captions: Sequence[str | None] | None = None,
         tags: Sequence[str] | None = None,
         reply_to_id: str | int | None = None,
-        who_can_reply: str | None = None,
+        who_can_reply: WhoCanReply | None = None,
         chained_post: bool = True,
         persist_tags_multipost: bool = False,
         allowed_country_codes: str | Iterable[str] | None = None,
@@ -345,17 +549,61 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         text_attachment: Mapping[str, Any] | None = None,
         dry_run: bool = False,
         idempotency_key: str | None = None,
-    ) -> Result:
+    ) -> PipeResult:
         """Split `post` and `files` into a Threads chain and publish it, exactly once.
 
-        Text of any length is cut on paragraph, sentence and word boundaries; files (media
-        URLs) go in carousels of up to 20; part i+1 replies to part i. Every argument is
-        checked before the first request. `dry_run=True` returns the plan and sends nothing.
+        Text of any length is cut on paragraph, sentence and word boundaries (500 characters a
+        part, emoji counted as Threads counts them); files go in carousels of up to 20; part i+1
+        replies to part i. Every argument is checked before the first request (ValidationError).
 
-        `idempotency_key` (e.g. "daily-2026-12-06") records every step in the journal
-        (`journal=` of the constructor; a SQLite file by default) before it is taken: calling
-        pipe() again with the same key after a crash finishes the chain with nothing posted
-        twice, and once the chain is complete returns its recorded result without a request.
+        Args:
+            post: The text, of any length. May be empty when `files` are given.
+            files: Images and videos (JPEG, PNG, MP4, MOV): http(s) URLs Threads fetches, local
+                paths (str or Path), bytes, base64 strings, data: URIs or binary file objects.
+                Local content is hosted by the media host for the moment Threads needs it.
+            file_captions: Alt text per file: `file_captions[i]` describes `files[i]`.
+            tags: Hashtags for the chain, one per part in order (with `handle_hashtags`); the
+                trailing `#tags` of the text are taken off it and follow these.
+            reply_to_id: Publish the chain as a reply to this post.
+            who_can_reply: Who may reply to every post of the chain: `everyone`,
+                `accounts_you_follow`, `mentioned_only`, `parent_post_author_only` or
+                `followers_only`.
+            chained_post: False publishes only the first part (and first 20 files) and reports
+                the rest in `data['unposted_text']` and `data['unposted_media']`.
+            persist_tags_multipost: Put every tag on every part.
+            allowed_country_codes: Show the posts only in these countries: ISO codes as a list or
+                a comma string (needs geo-gating eligibility).
+            link_attachments: A link preview per text part: `link_attachments[i]` goes on part i.
+            quote_post_id: Quote this post (on the first part).
+            persist_quoted_post: Quote it on every text part.
+            topic_tag: The topic tag of every post (Meta's `topic_tag`, instead of a `#tag`).
+            poll: 2 to 4 poll options, attached to the last text part.
+            spoilers: Ranges of the text to hide as spoilers: `(offset, length)` pairs (one part
+                only).
+            spoiler_media: Blur the media until tapped.
+            gif: A GIPHY GIF id, attached to the last text part.
+            location_id: Tag the first post with this place (`search_locations()`).
+            enable_reply_approvals: Hold replies for your approval before they show.
+            text_attachment: A long-form text attachment for the last text part:
+                `{'plaintext': ..., 'link_attachment_url': ...}`.
+            dry_run: Send nothing; return the plan (each part's text, media and options).
+            idempotency_key: A name for this chain (e.g. "daily-2026-12-06"): every step is
+                written to the journal before it is taken, so calling pipe() again with the same
+                key after a crash finishes the chain with nothing posted twice, and once it is
+                complete returns the recorded result without a request.
+
+        Returns:
+            A `PipeResult`: `{'info': 'success', 'data': {'media_ids', 'posts'}, 'message'}`, or on
+            failure `{'info': 'error', 'error': {...}, 'message', 'data'}` whose `data` says what is
+            live (`media_ids`, `parts`) and what is left (`remaining`) for `resume_pipe()`.
+            `result.media_ids`, `result.parts` and `result.error_code` give them typed.
+
+        Raises:
+            ValidationError: A bad argument, or no credentials; raised before any request.
+
+        Example:
+            result = tp.pipe("A long story... #travel", files=["https://cdn.example.com/a.jpg"])
+            print(result.media_ids if result.ok else result.error_message)
         """
         request = PipeRequest(
             post=post,
@@ -380,6 +628,8 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             text_attachment=text_attachment,
         )
         config = self._config
+        if not dry_run:
+            config.require_credentials()
         if idempotency_key is not None:
             idempotency_key = validation.idempotency_key(idempotency_key)
         if tags and not (config.handle_hashtags or config.auto_handle_hashtags):
@@ -387,11 +637,15 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 "tags= is ignored: handle_hashtags and auto_handle_hashtags are both off, so "
                 "the text is posted as written"
             )
-        probe = None if dry_run else media_mod.head_probe(self._graph.session, config.timeout)
-        prepared = build_plan(request, config, probe, self._media_host())
+        probe = (
+            None
+            if dry_run
+            else media_mod.head_probe(self._graph.session, config.timeout, config.threads_base_url)
+        )
+        prepared = build_plan(request, config, probe, self._media_host(), self._log)
         plan = prepared.plan
         if dry_run:
-            return self._deliver(
+            return self._deliver_pipe(
                 results.success(
                     DRY_RUN_MESSAGE,
                     {
@@ -403,8 +657,8 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 )
             )
         if idempotency_key is None:
-            return self._deliver(publish_plan(self._runtime(), prepared))
-        return self._deliver(
+            return self._deliver_pipe(publish_plan(self._runtime(), prepared))
+        return self._deliver_pipe(
             publish_journaled(
                 self._runtime(),
                 prepared,
@@ -415,28 +669,37 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             )
         )
 
-    def resume_pipe(self, error_result: Mapping[str, Any] | ThreadsPipeError) -> Result:
+    def resume_pipe(self, error_result: Mapping[str, Any] | ThreadsPipeError) -> PipeResult:
         """Publish what a stopped chain left, continuing it; nothing is published twice.
 
+        A part whose publish answer was lost is settled first by reading its container
+        (published: its id is recovered; still unpublished: that same container is sent again;
+        gone: a new one is built). Local files are hosted again from the caller's sources (paths
+        are read again; content given in memory needs the result of this process).
+
         Args:
-            error_result: the failure result of `pipe()` or `resume_pipe()` (also one read
-                back from its JSON), or the exception `raise_on_error=True` raised. Every
-                failure can be resumed: a failed quota read or upload, or a stop at any part.
-                A part whose publish answer was lost is settled first by reading its
-                container (published: its id is recovered; still unpublished: that same
-                container is sent again; gone: a new one is built). Local files are hosted
-                again from the caller's sources (paths are read again; content given in
-                memory needs the result of this process).
+            error_result: The failure result of `pipe()` or `resume_pipe()` (also one read back
+                from its JSON), or the exception `raise_on_error=True` raised. Every failure can
+                be resumed: a failed quota read or upload, or a stop at any part.
 
         Returns:
-            A result like `pipe()`'s, listing the whole chain: the parts published before
-            and now.
+            A `PipeResult` like `pipe()`'s, listing the whole chain: the parts published before and
+            now.
+
+        Raises:
+            ValidationError: `error_result` has nothing left to publish, or no credentials.
+
+        Example:
+            result = tp.pipe(long_text)
+            if not result.ok and result.remaining:
+                result = tp.resume_pipe(result)
         """
+        self._config.require_credentials()
         prepared, progress = resume_request(error_result, self._media_host(), self._config)
         key = progress.idempotency_key
         if key is None:
-            return self._deliver(publish_plan(self._runtime(), prepared, progress))
-        return self._deliver(
+            return self._deliver_pipe(publish_plan(self._runtime(), prepared, progress))
+        return self._deliver_pipe(
             publish_journaled(
                 self._runtime(),
                 prepared,
@@ -449,7 +712,18 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         )
 
     def split_post(self, post: str, tags: Sequence[str] | None = None) -> list[str]:
-        """The parts `pipe()` would post for this text, with this client's hashtag settings."""
+        """The parts `pipe()` would post for this text, with this client's hashtag settings.
+
+        Args:
+            post: The text to split.
+            tags: Hashtags to place, one per part, as `pipe(tags=...)` does.
+
+        Returns:
+            The parts, each at most 500 characters as Threads counts them.
+
+        Example:
+            parts = tp.split_post("A very long text ...", tags=["#news"])
+        """
         config = self._config
         return splitting.split_post(
             post.strip(),
@@ -462,44 +736,91 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
 
     # -- single calls: repost, delete, containers ---------------------------------------------
     def repost_post(self, post_id: str | int) -> Result:
-        """Repost a post: `{'info': 'success', 'data': {'id': repost id}, ...}`."""
+        """Repost a post: `{'info': 'success', 'data': {'id': repost id}, ...}`.
+
+        Args:
+            post_id: The post to repost.
+
+        Example:
+            tp.repost_post("17900000000000001")
+        """
         node = validation.require_id(post_id, "post_id")
         try:
             body = self._graph.post(path_of(node, "repost"))
+        except ValidationError:  # bad input or no credentials: raised, always
+            raise
         except ThreadsPipeError as exc:
             return self._deliver(results.failure("Could not repost post", exc))
         return self._deliver(results.success("Post reposted successfully", body))
 
     def delete_post(self, post_id: str | int) -> Result:
-        """Delete one of your posts: `{'success': True, 'deleted_id': ...}` (100 per 24 h)."""
+        """Delete one of your posts: `{'success': True, 'deleted_id': ...}` (100 per 24 h).
+
+        Args:
+            post_id: The post to delete.
+
+        Example:
+            tp.delete_post("17900000000000001")
+        """
         node = validation.require_id(post_id, "post_id")
         return self._graph_call(lambda: self._graph.request("DELETE", path_of(node)))
 
     def create_container(
         self,
-        media_type: str,
+        media_type: ContainerMediaType,
         text: str | None = None,
         image_url: str | None = None,
         video_url: str | None = None,
         **params: Any,
     ) -> Result:
-        """Create one container as given (`{'id': container id}`); the low-level step."""
+        """Create one container as given (`{'id': container id}`): the low-level first step.
+
+        Most code calls `pipe()`, which creates, waits for and publishes containers itself.
+
+        Args:
+            media_type: TEXT, IMAGE, VIDEO or CAROUSEL.
+            text: The post's text.
+            image_url: The image to fetch (IMAGE).
+            video_url: The video to fetch (VIDEO).
+            **params: Any other container parameter Meta takes (`reply_to_id`, `children`,
+                `reply_control`, `is_carousel_item`, ...), sent as given.
+
+        Example:
+            container = tp.create_container("TEXT", text="Hello")["id"]
+        """
         if media_type not in ("TEXT", "IMAGE", "VIDEO", "CAROUSEL"):
             raise ValidationError(
                 "media_type must be TEXT, IMAGE, VIDEO or CAROUSEL.", parameter="media_type"
             )
+        self._config.require_credentials()
         fields = {"media_type": media_type, "text": text, "image_url": image_url}
         fields.update(video_url=video_url, **params)
         return self._graph_call(lambda: {"id": self._publisher().create_container(fields)})
 
     def container_status(self, container_id: str | int) -> Result:
-        """A container's `id`, `status` and `error_message`."""
+        """A container's `id`, `status` (IN_PROGRESS, FINISHED, PUBLISHED, ERROR, EXPIRED) and
+        `error_message`.
+
+        Args:
+            container_id: The container to read.
+
+        Example:
+            tp.container_status(container)["status"]
+        """
         node = validation.require_id(container_id, "container_id")
         return self._graph_call(lambda: self._publisher().status(node))
 
     def publish_container(self, container_id: str | int) -> Result:
-        """Publish a FINISHED container (`{'id': media id}`), never twice."""
+        """Publish a FINISHED container (`{'id': media id}`), never twice.
+
+        Args:
+            container_id: The container to publish.
+
+        Example:
+            media_id = tp.publish_container(container)["id"]
+        """
         node = validation.require_id(container_id, "container_id")
+        self._config.require_credentials()
 
         def publish() -> dict[str, Any]:
             try:
@@ -516,7 +837,12 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     def _media_host(self) -> MediaHost | None:
         """The host for local files: media_host=, else GitHub from the gh_* options."""
         configured: MediaHost | None = self._config.media_host
-        return configured or github_host(self._config, self._graph.session)
+        return configured or github_host(
+            self._config,
+            self._graph.session,
+            retry=RetryPolicy(max_retries=self._config.max_retries),
+            sleep=lambda seconds: self._sleep(seconds),
+        )
 
     def _journal(self) -> JournalStore:
         """The journal store, opened once per client (its default is a SQLite file)."""
@@ -532,14 +858,27 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
 
     # -- quota ------------------------------------------------------------------------------
     def get_quota_usage(self, for_reply: bool = False) -> Result:
-        """The post (or, with for_reply, the reply) quota as Meta reports it."""
+        """The post (or, with `for_reply`, the reply) quota as Meta reports it.
+
+        Args:
+            for_reply: Read the reply quota (`reply_quota_usage`, `reply_config`) instead.
+
+        Example:
+            tp.get_quota_usage()["data"][0]["quota_usage"]
+        """
         fields = quota_mod.REPLY_FIELDS if for_reply else quota_mod.POST_FIELDS
+        self._config.require_credentials()
         return self._graph_call(
             lambda: quota_mod.fetch_publishing_limit(self._graph, self._config.user_id, fields)
         )
 
     def get_publishing_limit(self) -> Result:
-        """Every quota Meta reports: posts, replies, deletes and location searches."""
+        """Every quota Meta reports: posts, replies, deletes and location searches.
+
+        Example:
+            limits = tp.get_publishing_limit()["data"][0]
+        """
+        self._config.require_credentials()
         return self._graph_call(
             lambda: quota_mod.fetch_publishing_limit(
                 self._graph, self._config.user_id, quota_mod.ALL_FIELDS
@@ -563,6 +902,11 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         if self._config.raise_on_error:
             result.raise_for_error()
         return result
+
+    def _deliver_pipe(self, result: Result) -> PipeResult:
+        typed = results.as_pipe_result(result)
+        self._deliver(typed)
+        return typed
 
     def _endpoint(self) -> Endpoint:
         return Endpoint(self._config.threads_base_url, self._config.threads_api_version)

@@ -51,9 +51,9 @@ from typing import Any, Protocol, runtime_checkable
 import requests
 
 from . import auth
-from ._credentials import LONG_LIVED_LIFETIME, REFRESH_MIN_AGE, Credentials, _parse_iso
-from ._credentials import _iso as _credentials_iso
-from ._envfile import _ENV_NAME, EnvFileError, _atomic_write, update_env_values
+from ._credentials import LONG_LIVED_LIFETIME, REFRESH_MIN_AGE, Credentials, parse_iso, utcnow
+from ._credentials import iso as _credentials_iso
+from ._envfile import ENV_NAME, EnvFileError, atomic_write, update_env_values
 from ._filelock import DEFAULT_TIMEOUT, LockTimeoutError, file_lock
 from ._log import Log, logger_for
 from ._transport import GraphClient
@@ -63,6 +63,7 @@ from .errors import (
     ThreadsAPIError,
     ThreadsPipeError,
     TokenExpiredError,
+    TokenStoreError,
     ValidationError,
 )
 
@@ -85,10 +86,6 @@ RETRY_INTERVAL = timedelta(hours=1)
 DOCS_PAGE = "docs/03-setup-and-auth.md#token-keep-alive"
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def new_token_howto(where: str) -> str:
     """What to do when the token cannot be refreshed any more."""
     return (
@@ -98,10 +95,6 @@ def new_token_howto(where: str) -> str:
         f"auth.complete_authorization), save it to {where}, and the keep-alive refreshes it "
         f"from then on ({DOCS_PAGE})."
     )
-
-
-class TokenStoreError(ThreadsPipeError):
-    """A token store could not be read or written."""
 
 
 # -- the protocol --------------------------------------------------------------------------------
@@ -155,13 +148,13 @@ def _fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()[:12]
 
 
-def _iso(moment: datetime | None) -> str:
+def iso_text(moment: datetime | None) -> str:
     return _credentials_iso(moment) or ""
 
 
 def _parse_time(value: str | None) -> datetime | None:
     try:
-        return _parse_iso(value, "time")
+        return parse_iso(value, "time")
     except ValidationError:
         return None  # a hand-edited time: unknown, so the keeper refreshes to learn it
 
@@ -209,7 +202,7 @@ class EnvFileTokenStore(_FileStore):
         lock_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(path, lock_timeout)
-        if not isinstance(variable, str) or not _ENV_NAME.fullmatch(variable):
+        if not isinstance(variable, str) or not ENV_NAME.fullmatch(variable):
             raise ValidationError(
                 "variable must be a variable name such as THREADS_ACCESS_TOKEN.",
                 parameter="variable",
@@ -249,8 +242,8 @@ class EnvFileTokenStore(_FileStore):
         values = {
             self.variable: credentials.access_token,
             self.USER_ID: credentials.user_id,
-            self.ISSUED_AT: _iso(credentials.issued_at),
-            self.EXPIRES_AT: _iso(credentials.expiration),
+            self.ISSUED_AT: iso_text(credentials.issued_at),
+            self.EXPIRES_AT: iso_text(credentials.expiration),
             self.SCOPES: ",".join(credentials.scopes),
             self.FINGERPRINT: _fingerprint(credentials.access_token),
         }
@@ -295,7 +288,7 @@ class JsonFileTokenStore(_FileStore):
             raise TokenStoreError(f"cannot read {self.path}: {exc.strerror or exc}") from None
         data = (credentials.to_json(indent=2) + "\n").encode("utf-8")
         try:
-            _atomic_write(target, data, mode, self.path)
+            atomic_write(target, data, mode, self.path)
         except EnvFileError as exc:
             raise TokenStoreError(str(exc)) from None
 
@@ -362,7 +355,7 @@ class TokenKeeper:
         credentials: Credentials,
         *,
         refresh_after: timedelta | float = DEFAULT_REFRESH_AFTER,
-        now: Callable[[], datetime] = _utcnow,
+        now: Callable[[], datetime] = utcnow,
         adopt: Callable[[str], None] | None = None,
         log: Log | None = None,
         retry_interval: timedelta = RETRY_INTERVAL,
@@ -489,7 +482,7 @@ class TokenKeeper:
     ) -> bool:
         """Refresh `current`, adopt and save the new token; False if Meta said "not yet"."""
         try:
-            body = auth._refresh(self._graph, current.access_token)
+            body = auth.OAuthFlow(self._graph).refresh(current.access_token)
         except ThreadsAPIError as exc:
             return self._refused(exc, current, now, learn_age=learn_age)
         fresh = Credentials.from_token_response(
@@ -628,10 +621,10 @@ class TokenStatus:
     note: str | None = None
 
     def age(self, now: datetime | None = None) -> timedelta | None:
-        return None if self.issued_at is None else (now or _utcnow()) - self.issued_at
+        return None if self.issued_at is None else (now or utcnow()) - self.issued_at
 
     def expires_in(self, now: datetime | None = None) -> timedelta | None:
-        return None if self.expires_at is None else self.expires_at - (now or _utcnow())
+        return None if self.expires_at is None else self.expires_at - (now or utcnow())
 
     def to_dict(self, now: datetime | None = None) -> dict[str, Any]:
         age, left = self.age(now), self.expires_in(now)
@@ -639,15 +632,15 @@ class TokenStatus:
             "user_id": self.user_id,
             "source": self.source,
             "valid": self.valid,
-            "issued_at": _iso(self.issued_at) or None,
+            "issued_at": iso_text(self.issued_at) or None,
             "age_seconds": None if age is None else int(age.total_seconds()),
-            "expires_at": _iso(self.expires_at) or None,
+            "expires_at": iso_text(self.expires_at) or None,
             "expires_in_seconds": None if left is None else int(left.total_seconds()),
             "never_expires": self.never_expires,
-            "data_access_expires_at": _iso(self.data_access_expires_at) or None,
+            "data_access_expires_at": iso_text(self.data_access_expires_at) or None,
             "scopes": list(self.scopes),
             "application": self.application,
-            "refresh_due_at": _iso(self.refresh_due_at) or None,
+            "refresh_due_at": iso_text(self.refresh_due_at) or None,
             "store": self.store,
             "note": self.note,
         }
@@ -687,7 +680,7 @@ def token_status(
     label = store_label(resolved)
     record = _load_required(resolved)
     token = record.access_token
-    with auth._standalone_graph(
+    with auth.standalone_graph(
         base_url, timeout, session, (token,), access_token=token, api_version="v1.0"
     ) as graph:
         try:
@@ -756,7 +749,7 @@ def refresh_stored_token(
     base_url: str | None = None,
     timeout: float = 30.0,
     session: requests.Session | None = None,
-    now: Callable[[], datetime] = _utcnow,
+    now: Callable[[], datetime] = utcnow,
 ) -> tuple[Credentials, bool]:
     """Refresh the stored token now (or, with `force=False`, only when it is `refresh_after`
     old) and save it, under the store's lock: `(credentials now stored, refreshed?)`.
@@ -767,7 +760,7 @@ def refresh_stored_token(
     resolved = as_token_store(store)
     after = check_refresh_after(refresh_after)
     record = _load_required(resolved)
-    with auth._standalone_graph(base_url, timeout, session, (record.access_token,)) as graph:
+    with auth.standalone_graph(base_url, timeout, session, (record.access_token,)) as graph:
         keeper = TokenKeeper(resolved, graph, record, refresh_after=after, now=now)
         refreshed = keeper.refresh(force=force)
         return keeper.credentials, refreshed

@@ -1,24 +1,28 @@
-"""Argument checks that run before any request: each error names the parameter and the fix."""
+"""Argument checks that run before any request: each error names the parameter and the fix.
+
+Every check of the library lives here: the posting side's (ids, reply controls, countries,
+topic tags, polls, spoilers, GIFs, attachments, captions, hosts, GitHub names, idempotency keys)
+and the reading side's (dates and time ranges, `fields=`, page sizes and item limits, cursors,
+choices, usernames, node ids, flags).
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import itertools
 import json
+import math
 import re
 import socket
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from datetime import date, datetime, timezone
+from typing import Any, TypeAlias, get_args
+from urllib.parse import urlsplit
 
 from .errors import ValidationError
+from .shapes import ApprovalStatus, SearchMediaType, SearchMode, SearchType, WhoCanReply
 
-REPLY_CONTROLS: tuple[str, ...] = (
-    "everyone",
-    "accounts_you_follow",
-    "mentioned_only",
-    "parent_post_author_only",
-    "followers_only",
-)
+REPLY_CONTROLS: tuple[str, ...] = get_args(WhoCanReply)  # the values of the Literal type
 TOPIC_TAG_MAX = 50
 _DIGITS = re.compile(r"[0-9]+")
 # ISO 3166-1 alpha-2: the 249 officially assigned codes (not the reserved ones such as UK, EU).
@@ -409,3 +413,412 @@ def idempotency_key(value: Any) -> str:
             parameter="idempotency_key",
         )
     return value.strip()
+
+
+def missing_credentials_message(missing: list[str]) -> str:
+    """What to do about empty credentials (a client built for the OAuth flow)."""
+    names = " and ".join(missing)
+    return (
+        f"{names} {'is' if len(missing) == 1 else 'are'} empty: this client was built without "
+        "credentials (as for the OAuth flow), and this call needs them. Set them with "
+        "update_param(user_id=..., access_token=...) after get_access_tokens(), or build the "
+        "client with ThreadsPipe.from_env() (THREADS_USER_ID, THREADS_ACCESS_TOKEN)."
+    )
+
+
+# -- reading: dates, fields, pages, choices --------------------------------------------------
+# A moment as callers give it: "YYYY-MM-DD" (or an ISO 8601 date-time), a date, a datetime
+# (naive means UTC) or a Unix time in seconds.
+TimeLike: TypeAlias = "str | date | datetime | int | float"
+Fields: TypeAlias = "str | Iterable[str] | None"
+MAX_PAGE_SIZE = 100  # Meta's largest `limit` on list endpoints (threads-api.md §4.1)
+_FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\{[a-z0-9_,{}]+\})?$")
+_UNIX = re.compile(r"^\d+(\.\d+)?$")
+_USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
+
+
+# dates -------------------------------------------------------------------------------------
+def to_unix(value: TimeLike, parameter: str) -> int:
+    """A moment -> Unix seconds. Naive datetimes and plain dates are UTC.
+
+    Accepts `"YYYY-MM-DD"`, an ISO 8601 date-time string, a digit string, `date`, `datetime`,
+    `int` or `float` (fractions are dropped).
+    """
+    if isinstance(value, bool):
+        raise _bad_time(value, parameter)
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        return math.floor(moment.timestamp())
+    if isinstance(value, date):
+        return math.floor(
+            datetime(value.year, value.month, value.day, tzinfo=timezone.utc).timestamp()
+        )
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value < 0:
+            raise _bad_time(value, parameter)
+        return math.floor(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _UNIX.match(text):
+            return math.floor(float(text))
+        try:
+            if len(text) == 10:
+                return to_unix(date.fromisoformat(text), parameter)
+            return to_unix(datetime.fromisoformat(text.replace("Z", "+00:00")), parameter)
+        except ValueError:
+            raise _bad_time(value, parameter) from None
+    raise _bad_time(value, parameter)
+
+
+def _bad_time(value: object, parameter: str) -> ValidationError:
+    return ValidationError(
+        f"{parameter} must be a date as 'YYYY-MM-DD', a date or datetime (naive means UTC) or "
+        f"a Unix time in seconds, got {value!r}.",
+        parameter=parameter,
+    )
+
+
+def time_range(
+    since: TimeLike | None,
+    until: TimeLike | None,
+    *,
+    since_name: str = "since_date",
+    until_name: str = "until_date",
+    earliest: int | None = None,
+    earliest_label: str | None = None,
+) -> tuple[int | None, int | None]:
+    """`(since, until)` as Unix seconds (None stays None); since must come before until.
+
+    `earliest`: moments before it are rejected (insights start on 2024-04-13).
+    """
+    low = None if since is None else to_unix(since, since_name)
+    high = None if until is None else to_unix(until, until_name)
+    if earliest is not None:
+        for name, moment in ((since_name, low), (until_name, high)):
+            if moment is not None and moment < earliest:
+                label = earliest_label or _iso(earliest)
+                raise ValidationError(
+                    f"{name} is {_iso(moment)}; Threads refuses times before {label}, "
+                    f"Unix {earliest}.",
+                    parameter=name,
+                )
+    if low is not None and high is not None and low >= high:
+        raise ValidationError(
+            f"{since_name} ({_iso(low)}) must be before {until_name} ({_iso(high)}).",
+            parameter=since_name,
+        )
+    return low, high
+
+
+def _iso(moment: int) -> str:
+    return datetime.fromtimestamp(moment, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# parameters -------------------------------------------------------------------
+def fields_param(fields: Fields, default: Sequence[str] | str) -> str:
+    """`fields=` as a comma string (a list or a comma string given), or the endpoint's default."""
+    if fields is None:
+        return default if isinstance(default, str) else ",".join(default)
+    names = _split_fields(fields) if isinstance(fields, str) else list(fields)
+    cleaned = [str(name).strip() for name in names if str(name).strip()]
+    bad = [name for name in cleaned if not _FIELD_NAME.match(name)]
+    if not cleaned or bad:
+        raise ValidationError(
+            "fields must be field names as a list or a comma string, such as "
+            "['id', 'text', 'timestamp']" + (f"; not valid: {bad}." if bad else "."),
+            parameter="fields",
+        )
+    return ",".join(dict.fromkeys(cleaned))
+
+
+def _split_fields(text: str) -> list[str]:
+    """Split on the commas outside braces: `id,children{id,media_url}` is two fields."""
+    names: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        if char == "," and depth == 0:
+            names.append("".join(current))
+            current = []
+            continue
+        depth += (char == "{") - (char == "}")
+        current.append(char)
+    names.append("".join(current))
+    return names
+
+
+def page_limit(limit: int | None, parameter: str = "limit") -> int | None:
+    """A page size: a positive integer (Meta returns at most 100 per page)."""
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValidationError(
+            f"{parameter} must be a positive integer (items per page, at most "
+            f"{MAX_PAGE_SIZE}), got {limit!r}.",
+            parameter=parameter,
+        )
+    return limit
+
+
+def item_limit(limit: int | None) -> int | None:
+    """The number of items an iterator stops at: None (all) or an integer >= 0."""
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValidationError(
+            f"limit must be None (every item) or an integer >= 0, got {limit!r}.",
+            parameter="limit",
+        )
+    return limit
+
+
+def cursors(before: str | None, after: str | None) -> dict[str, str]:
+    """The `before`/`after` cursors; Meta refuses both at once."""
+    if before is not None and after is not None:
+        raise ValidationError(
+            "before and after cannot be passed at the same time; page one way at a time.",
+            parameter="before",
+        )
+    out: dict[str, str] = {}
+    for name, value in (("before", before), ("after", after)):
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(
+                f"{name} must be a cursor string from a previous page's "
+                f"paging.cursors.{name}, got {value!r}.",
+                parameter=name,
+            )
+        out[name] = value.strip()
+    return out
+
+
+def choice(value: str | None, allowed: Sequence[str], parameter: str, *, upper: bool) -> str | None:
+    """One of `allowed` (case-insensitive, sent in Meta's case), or None."""
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else ""
+    text = text.upper() if upper else text.lower()
+    if text not in allowed:
+        raise ValidationError(
+            f"{parameter}={value!r} is not accepted; use one of {', '.join(allowed)}.",
+            parameter=parameter,
+        )
+    return text
+
+
+def username(value: Any, parameter: str = "username") -> str:
+    """An exact Threads username; a leading '@' is dropped."""
+    text = value.strip().removeprefix("@") if isinstance(value, str) else ""
+    if not _USERNAME.match(text):
+        raise ValidationError(
+            f"{parameter} must be a Threads username (letters, digits, '.' and '_', at most "
+            f"30), got {value!r}.",
+            parameter=parameter,
+        )
+    return text
+
+
+def node_id(value: Any, parameter: str) -> str:
+    """An id for a Graph path, as the reading side takes it: any non-blank string or int (it is
+    percent-encoded where it goes in the path; Meta answers an id it does not know). The
+    publishing side's `require_id` asks for digits."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        raise ValidationError(
+            f"{parameter} must be a Threads id (a string of digits), got {value!r}.",
+            parameter=parameter,
+        )
+    return str(value).strip()
+
+
+def flag(value: Any, parameter: str) -> bool:
+    """A yes/no argument: True/False (1 and 0 accepted, as 0.4.5 did)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ValidationError(f"{parameter} must be True or False, got {value!r}.", parameter=parameter)
+
+
+# endpoint options -------------------------------------------------------------------------
+# The values of the Literal types in shapes.py.
+SEARCH_TYPES: tuple[str, ...] = get_args(SearchType)
+SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
+SEARCH_MEDIA_TYPES: tuple[str, ...] = get_args(SearchMediaType)
+APPROVAL_STATUSES: tuple[str, ...] = get_args(ApprovalStatus)
+OEMBED_MIN_WIDTH, OEMBED_MAX_WIDTH = 320, 658
+# Reply controls the post intent accepts (threads-api.md §8): parent_post_author_only is not one.
+INTENT_REPLY_CONTROLS = ("everyone", "accounts_you_follow", "mentioned_only", "followers_only")
+INTENT_TAG_MAX = 50
+
+
+def keyword(q: Any) -> str:
+    """keyword_search's `q`: a non-empty keyword (or a tag's text)."""
+    if not isinstance(q, str) or not q.strip():
+        raise ValidationError(
+            "q must be a non-empty keyword (or the tag text with search_mode='TAG').",
+            parameter="q",
+        )
+    return q.strip()
+
+
+def search_type(value: str | None) -> str | None:
+    return choice(value, SEARCH_TYPES, "search_type", upper=True)
+
+
+def search_mode(value: str | None) -> str | None:
+    return choice(value, SEARCH_MODES, "search_mode", upper=True)
+
+
+def search_media_type(value: str | None) -> str | None:
+    return choice(value, SEARCH_MEDIA_TYPES, "media_type", upper=True)
+
+
+def author_username(value: str | None) -> str | None:
+    return None if value is None else username(value, "author_username")
+
+
+def approval_status(value: str | None) -> str | None:
+    return choice(value, APPROVAL_STATUSES, "approval_status", upper=False)
+
+
+def place_query(
+    q: str | None, latitude: float | None, longitude: float | None
+) -> dict[str, str | float | None]:
+    """location_search's `q` and coordinates: a name, a point (both numbers), or both."""
+    if q is not None and (not isinstance(q, str) or not q.strip()):
+        raise ValidationError("q must be a non-empty place name or address.", parameter="q")
+    if (latitude is None) != (longitude is None):
+        raise ValidationError(
+            "latitude and longitude go together: give both or neither.",
+            parameter="latitude" if latitude is None else "longitude",
+        )
+    if q is None and latitude is None:
+        raise ValidationError(
+            "search_locations() needs q (a name or address) or latitude and longitude.",
+            parameter="q",
+        )
+    params: dict[str, str | float | None] = {"q": q.strip() if q is not None else None}
+    for name, value, bound in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        if value is None:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not -bound <= value <= bound
+        ):
+            raise ValidationError(
+                f"{name} must be a number from -{bound} to {bound}, got {value!r}.",
+                parameter=name,
+            )
+        params[name] = float(value)
+    return params
+
+
+def permalink(url: Any) -> str:
+    """A post's permalink (oEmbed's `url`)."""
+    if not isinstance(url, str) or not re.match(r"(?i)^https?://[^\s/]+/\S+$", url.strip()):
+        raise ValidationError(
+            "url must be a Threads post permalink such as "
+            f"'https://www.threads.com/@user/post/SHORTCODE', got {url!r}.",
+            parameter="url",
+        )
+    return url.strip()
+
+
+def embed_width(maxwidth: int | None) -> int | None:
+    """oEmbed's `maxwidth`: None, or pixels from 320 to 658."""
+    if maxwidth is not None and (
+        isinstance(maxwidth, bool)
+        or not isinstance(maxwidth, int)
+        or not OEMBED_MIN_WIDTH <= maxwidth <= OEMBED_MAX_WIDTH
+    ):
+        raise ValidationError(
+            f"maxwidth must be an integer from {OEMBED_MIN_WIDTH} to {OEMBED_MAX_WIDTH} "
+            f"(pixels), got {maxwidth!r}.",
+            parameter="maxwidth",
+        )
+    return maxwidth
+
+
+# web intents ------------------------------------------------------------------------------
+def intent_text(value: Any, parameter: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{parameter} must be a string, got {value!r}.", parameter=parameter)
+    return value
+
+
+def intent_link(link: Any) -> str:
+    if not isinstance(link, str) or not re.match(r"(?i)^https?://[^\s/]+", link.strip()):
+        raise ValidationError(f"link must be an http(s) URL, got {link!r}.", parameter="link")
+    return link.strip()
+
+
+def intent_tag(tag: Any) -> str:
+    topic = intent_text(tag, "tag").strip().removeprefix("#")
+    if not 1 <= len(topic) <= INTENT_TAG_MAX or re.search(r"[\n\r\t.&]", topic):
+        raise ValidationError(
+            f"tag must be 1-{INTENT_TAG_MAX} characters without newlines, tabs, '.' or "
+            f"'&', got {tag!r}.",
+            parameter="tag",
+        )
+    return topic
+
+
+def intent_reply_control(value: str | None) -> str | None:
+    return choice(value, INTENT_REPLY_CONTROLS, "reply_control", upper=False)
+
+
+def shortcode(value: Any, parameter: str) -> str:
+    """A post's shortcode (the part after /post/ in its permalink)."""
+    if not isinstance(value, str) or not re.match(r"^[A-Za-z0-9_-]+$", value.strip()):
+        raise ValidationError(
+            f"{parameter} must be a post's shortcode (the part after /post/ in its "
+            f"permalink), got {value!r}.",
+            parameter=parameter,
+        )
+    return value.strip()
+
+
+# OAuth ------------------------------------------------------------------------------------
+def app_id(value: str | int) -> str:
+    """The numeric Threads App ID."""
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    if isinstance(value, bool) or not text.isdigit():
+        raise ValidationError(
+            "app_id must be the numeric Threads App ID (App Dashboard > App settings > Basic, "
+            "under Threads; not the Facebook app id).",
+            parameter="app_id",
+        )
+    return text
+
+
+def app_secret(value: str) -> str:
+    """The Threads App Secret, stripped."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(
+            "app_secret must be the Threads App Secret (App Dashboard > App settings > Basic, "
+            "under Threads).",
+            parameter="app_secret",
+        )
+    return value.strip()
+
+
+def access_token(value: str, parameter: str = "access_token") -> str:
+    """A non-empty access token, stripped."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{parameter} must be a non-empty access token.", parameter=parameter)
+    return value.strip()
+
+
+def redirect_uri(value: str) -> str:
+    """An absolute http(s) redirect URI, as given (Meta compares it exactly)."""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(
+            "redirect_uri must be an absolute https URL listed among the app's Valid OAuth "
+            "Redirect URIs (exactly as listed).",
+            parameter="redirect_uri",
+        )
+    return value

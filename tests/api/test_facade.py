@@ -172,3 +172,14 @@ def test_a_failed_quota_read_is_not_called_a_rate_limit(
     assert result["message"] == "Could not check the publishing quota"
     assert result["error"]["error_class"] == "ServerError"
     assert sandbox.requests_to("POST") == []
+
+
+def test_mask_secrets_masks_what_the_client_holds_and_nothing_else(
+    sandbox: ThreadsSandbox,
+) -> None:
+    with sandbox.client(gh_bearer_token="ghp_" + "x" * 36) as tp:
+        token = tp.__threads_access_token__
+        text = f"sent {token} with ghp_{'x' * 36}; the promo code=SUMMER stays"
+        assert tp.mask_secrets(text) == "sent *** with ***; the promo code=SUMMER stays"
+        tp.update_param(access_token="a-new-token-value")
+        assert tp.mask_secrets("a-new-token-value") == "***"

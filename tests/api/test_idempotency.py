@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from threadspipepy import JournalStore, SqliteJournal, ThreadsPipe, ValidationError
-from threadspipepy.testing import ThreadsSandbox
+from threadspipepy.testing import HeldRequest, ThreadsSandbox
 
 from ..media_samples import png
 from .chain_checks import GITHUB, PUBLISH, assert_nothing_hosted, assert_published_once
@@ -33,6 +33,23 @@ def record(journal: JournalStore, sb: ThreadsSandbox, key: str) -> dict[str, Any
     found = journal.read(f"{sb.user_id}/{key}")
     assert found is not None
     return found
+
+
+def read_while_held(
+    held: HeldRequest, journal: JournalStore, sb: ThreadsSandbox, key: str
+) -> tuple[threading.Thread, dict[str, Any]]:
+    """Read the journal while the held request waits, then let it go: what was written
+    before that request was sent."""
+    seen: dict[str, Any] = {}
+
+    def look() -> None:
+        assert held.wait_arrived(10)
+        seen.update(record(journal, sb, key))
+        held.release()
+
+    watcher = threading.Thread(target=look)
+    watcher.start()
+    return watcher, seen
 
 
 @pytest.mark.parametrize("key", ["", "   ", 42, "x" * 201, "tab\there"])
@@ -77,15 +94,7 @@ def test_the_part_in_doubt_is_written_before_its_publish_is_sent(
     sandbox: ThreadsSandbox, keyed: ThreadsPipe, journal: SqliteJournal
 ) -> None:
     held = sandbox.hold("POST", PUBLISH, skip=1)  # the second part's publish
-    seen: dict[str, Any] = {}
-
-    def look_while_held() -> None:
-        assert held.wait_arrived(10)
-        seen.update(record(journal, sandbox, "k"))
-        held.release()
-
-    watcher = threading.Thread(target=look_while_held)
-    watcher.start()
+    watcher, seen = read_while_held(held, journal, sandbox, "k")
     result = keyed.pipe(TEXT, idempotency_key="k")
     watcher.join()
     assert result.ok
@@ -101,15 +110,7 @@ def test_hosted_names_are_written_before_the_uploads(
     sandbox: ThreadsSandbox, keyed: ThreadsPipe, journal: SqliteJournal
 ) -> None:
     held = sandbox.hold("PUT", GITHUB)
-    seen: dict[str, Any] = {}
-
-    def look_while_held() -> None:
-        assert held.wait_arrived(10)
-        seen.update(record(journal, sandbox, "k"))
-        held.release()
-
-    watcher = threading.Thread(target=look_while_held)
-    watcher.start()
+    watcher, seen = read_while_held(held, journal, sandbox, "k")
     result = keyed.pipe("With photos", files=[png(1), png(2)], idempotency_key="k")
     watcher.join()
     assert result.ok

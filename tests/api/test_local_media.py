@@ -6,13 +6,19 @@ import base64
 import io
 import json
 import logging
+import socket
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
-from threadspipepy import ThreadsPipe, ValidationError
+from threadspipepy import MediaHostingError, ThreadsPipe, ValidationError
+from threadspipepy._log import logger_for
+from threadspipepy._retry import RetryPolicy
+from threadspipepy.hosting import GitHubHost, HostedFiles
+from threadspipepy.media import LocalFile, classify_all
 from threadspipepy.publishing import ChainPublisher
 from threadspipepy.testing import ThreadsSandbox
 
@@ -303,3 +309,56 @@ def test_resume_from_json_cannot_rebuild_content_given_in_memory(
     assert caught.value.parameter == "error_result"
     assert sandbox.requests == []
     assert tp.resume_pipe(broken).ok  # the result of this process still holds the bytes
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_github_requests_go_through_the_transport_and_retry_a_refused_connection() -> None:
+    sleeps: list[float] = []
+    host = GitHubHost(
+        token="ghp_" + "t" * 36,
+        owner="someone",
+        repo="media",
+        base_url=f"http://127.0.0.1:{closed_port()}",
+        api_version="2022-11-28",
+        timeout=2,
+        session=requests.Session(),
+        retry=RetryPolicy(max_retries=2),
+        sleep=sleeps.append,
+    )
+    with pytest.raises(MediaHostingError) as raised:
+        host.upload(io.BytesIO(png(1)), "a.png", "image/png")
+    message = str(raised.value)
+    assert message == (
+        "GitHub PUT threadspipepy-tmp/a.png failed before an answer: the connection was refused."
+    )
+    assert len(sleeps) == 2  # never sent, so safe to send again: twice, with backoff
+    assert raised.value.__context__ is None and "ghp_" not in message
+
+
+class FlakyHost(DictHost):
+    """Deletes fail twice (a user's host may raise anything), then work."""
+
+    def __init__(self, sandbox: ThreadsSandbox) -> None:
+        super().__init__(sandbox)
+        self.attempts = 0
+
+    def delete(self, handle: str) -> None:
+        self.attempts += 1
+        if self.attempts <= 2:
+            raise RuntimeError("busy")
+        super().delete(handle)
+
+
+def test_hosted_files_retry_deletes_with_the_transports_backoff(sandbox: ThreadsSandbox) -> None:
+    host, sleeps = FlakyHost(sandbox), []
+    files = [f for f in classify_all([png(3)]) if isinstance(f, LocalFile)]
+    hosted = HostedFiles(host, logger_for("test"), sleep=sleeps.append)
+    hosted.upload_all(files)
+    assert hosted.cleanup() == []
+    assert host.attempts == 3 and host.live == set()
+    assert len(sleeps) == 2 and 0.05 <= sleeps[0] <= 0.5 and 0.05 <= sleeps[1] <= 1.0

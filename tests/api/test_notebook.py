@@ -28,7 +28,15 @@ def test_insights_frame_is_tidy(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> Non
     )
     result = tp.get_user_insights()
     frame = notebook.insights_frame(result)
-    assert list(frame.columns) == ["metric", "period", "end_time", "breakdown", "key", "value"]
+    assert list(frame.columns) == [
+        "metric",
+        "period",
+        "end_time",
+        "day",
+        "breakdown",
+        "key",
+        "value",
+    ]
     assert str(frame["end_time"].dtype).startswith("datetime64") and "UTC" in str(
         frame["end_time"].dt.tz
     )

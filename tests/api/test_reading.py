@@ -599,6 +599,85 @@ def test_iter_search(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> None:
     assert {p.query["search_type"] for p in pages} == {"RECENT"}
 
 
+def test_iter_ghost_posts(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> None:
+    sandbox.seed_posts(3)
+    ghosts = sandbox.seed_posts(120, is_ghost_post=True, spacing=60)
+    got = list(tp.iter_ghost_posts(fields="id,ghost_post_status"))
+    assert ids(got) == ids(ghosts)[::-1]
+    pages = sandbox.requests_to("GET", "/v1.0/me/ghost_posts")
+    assert [p.query["limit"] for p in pages] == ["100", "100"]
+    assert {p.query["fields"] for p in pages} == {"id,ghost_post_status"}
+
+
+def test_iter_conversation_walks_every_level(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> None:
+    (post,) = sandbox.seed_posts(1)
+    replies = sandbox.seed_replies(post["id"], 40, depth=3, spacing=1)
+    got = list(tp.iter_conversation(post["id"], reverse=True, limit=110, page_size=50))
+    assert len(set(ids(got))) == 110 and set(ids(got)) <= set(ids(replies))
+    pages = sandbox.requests_to("GET", f"/v1.0/{post['id']}/conversation")
+    assert [(p.query["limit"], p.query["reverse"]) for p in pages] == [
+        ("50", "true"),
+        ("50", "true"),
+        ("10", "true"),
+    ]
+    assert sandbox.requests_to("GET", f"/v1.0/{post['id']}/replies") == []
+
+
+def test_iter_pending_replies(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> None:
+    (post,) = sandbox.seed_posts(1, enable_reply_approvals=True)
+    waiting = sandbox.seed_replies(post["id"], 105)
+    got = list(tp.iter_pending_replies(post["id"], approval_status="PENDING"))
+    assert ids(got) == ids(waiting)
+    assert {item["reply_approval_status"] for item in got} == {"pending"}
+    pages = sandbox.requests_to("GET", f"/v1.0/{post['id']}/pending_replies")
+    assert [p.query["approval_status"] for p in pages] == ["pending", "pending"]
+    assert [p.query["reverse"] for p in pages] == ["false", "false"]
+
+
+def test_iter_profile_posts(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> None:
+    sandbox.seed_profile("someone", posts=130)
+    got = list(tp.iter_profile_posts("@someone", limit=120))
+    assert len(set(ids(got))) == 120
+    assert {item.get("username") for item in got} == {"someone"}
+    pages = sandbox.requests_to("GET", "/v1.0/profile_posts")
+    assert [(p.query["username"], p.query["limit"]) for p in pages] == [
+        ("someone", "100"),
+        ("someone", "20"),
+    ]
+
+
+def test_new_iterators_check_their_arguments_before_any_request(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe
+) -> None:
+    with pytest.raises(ValidationError, match="until_date"):
+        tp.iter_ghost_posts(until_date="soon")
+    with pytest.raises(ValidationError, match="post_id"):
+        tp.iter_conversation(" ")
+    with pytest.raises(ValidationError, match="reverse"):
+        tp.iter_conversation("1", reverse="yes")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="approval_status"):
+        tp.iter_pending_replies("1", approval_status="approved")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="username"):
+        tp.iter_profile_posts("not a name")
+    with pytest.raises(ValidationError, match="page_size"):
+        tp.iter_profile_posts("meta", page_size=0)
+    assert sandbox.requests == []
+
+
+def test_an_iterator_raises_the_typed_error_of_a_failed_page(
+    sandbox: ThreadsSandbox, tp: ThreadsPipe
+) -> None:
+    (post,) = sandbox.seed_posts(1)
+    sandbox.seed_replies(post["id"], 150, spacing=1)
+    sandbox.fail("GET", f"/v1.0/{post['id']}/conversation", code=10, message="No", skip=1)
+    iterator = tp.iter_conversation(post["id"])
+    assert len([next(iterator) for _ in range(100)]) == 100
+    with pytest.raises(ThreadsAPIError, match="No") as raised:
+        next(iterator)
+    assert raised.value.code == 10
+    assert raised.value.__context__ is None  # raised by the fetch itself, not from a result
+
+
 def test_generic_paginate(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> None:
     (post,) = sandbox.seed_posts(1)
     sandbox.seed_replies(post["id"], 30, depth=5)

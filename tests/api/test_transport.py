@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from unittest.mock import ANY
 
 import pytest
 
+from tests import servers
 from threadspipepy import (
     RateLimitError,
     ServerError,
@@ -169,28 +169,8 @@ def test_a_dead_port_raises_connection_error_within_the_timeout() -> None:
 @pytest.fixture
 def silent_server() -> Iterator[str]:
     """Accepts connections and never answers: a hung upstream."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
+    with servers.silent_server() as url:
+        yield url
 
 
 def test_a_hung_server_times_out(silent_server: str) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from threadspipepy.testing import ThreadsSandbox
+from threadspipepy.testing import HeldRequest, ThreadsSandbox
 
 from ..api.chain_checks import (
     CREATE,
@@ -83,6 +83,16 @@ def start(cli_env: dict[str, str], env: dict[str, str], tmp_path: Path) -> subpr
     )
 
 
+def kill_when_held(proc: subprocess.Popen[str], held: HeldRequest) -> None:
+    """SIGKILL the process once its request is held by the sandbox."""
+    try:
+        assert held.wait_arrived(30), proc.communicate(timeout=5)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    assert proc.returncode == -9
+
+
 def assert_chain_once(sb: ThreadsSandbox, printed: str) -> None:
     chain = posts_of_chain(sb, TEXT[:30])
     assert len(chain) == 3 and len(sb.posts) == 3
@@ -102,13 +112,7 @@ def test_killed_at_a_step_then_run_again(
 ) -> None:
     method, path, params, skip = KILL_POINTS[point]
     held = sb.hold(method, path, params=params, skip=skip)
-    proc = start(cli_env, crash_env, tmp_path)
-    try:
-        assert held.wait_arrived(30), proc.communicate(timeout=5)
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
-    assert proc.returncode == -9
+    kill_when_held(start(cli_env, crash_env, tmp_path), held)
     recorded = len(sb.requests_to(method, path))
     held.release()  # Meta finishes the request after its sender died
     wait_for(lambda: len(sb.requests_to(method, path)) > recorded)
@@ -131,10 +135,7 @@ def test_killed_with_a_publish_still_in_flight_during_the_rerun(
     tmp_path: Path,
 ) -> None:
     held = sb.hold("POST", PUBLISH)
-    proc = start(cli_env, crash_env, tmp_path)
-    assert held.wait_arrived(30)
-    proc.kill()
-    proc.wait(timeout=10)
+    kill_when_held(start(cli_env, crash_env, tmp_path), held)
     # The re-run finds the part in doubt while Meta still holds its publish: it settles on
     # the same container, and the late request is answered "Duplicate Post".
     again = run_cli(*post_args(tmp_path), env=crash_env)

@@ -274,3 +274,42 @@ def test_seed_posts_options(sb: ThreadsSandbox) -> None:
         sb.seed_posts(1, topic_tag="a.b")
     with pytest.raises(ValueError, match="media_type"):
         sb.seed_posts(1, media_type="HOLOGRAM")
+
+
+def test_a_user_edge_is_routed_and_scoped_from_the_one_table(
+    sb: ThreadsSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """USER_EDGES is where a user list lives: an edge added there answers (paged, newest first)
+    and needs its permission, with nothing else to change."""
+    from threadspipepy.testing import _reading
+
+    def videos(app: Any, user: Any) -> list[Any]:
+        return [p for p in app.own_posts(user) if p.media_type == "VIDEO"]
+
+    edge = _reading.UserEdge(videos, "threads_manage_insights")
+    monkeypatch.setitem(_reading.USER_EDGES, "video_posts", edge)
+    clips = sb.seed_posts(3, media_type="VIDEO", text=None, spacing=60)
+    sb.seed_posts(2)
+    url = f"{sb.url}/v1.0/me/video_posts"
+
+    def get(scopes: str, **params: Any) -> requests.Response:
+        redirected = sb.authorize(scopes=scopes)
+        code = parse_qs(urlsplit(redirected).query)["code"][0].removesuffix("#_")
+        short = requests.post(
+            f"{sb.url}/oauth/access_token",
+            data={
+                "client_id": sb.app_id,
+                "client_secret": sb.app_secret,
+                "code": code,
+                "grant_type": "authorization_code",
+                "redirect_uri": sb.redirect_uri,
+            },
+            timeout=TIMEOUT,
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {short}"}
+        return requests.get(url, params=params, headers=headers, timeout=TIMEOUT)
+
+    assert graph_error(get("threads_basic"), status=403)["code"] == 10
+    body = get("threads_basic,threads_manage_insights", limit=2).json()
+    assert [p["id"] for p in body["data"]] == [c["id"] for c in reversed(clips)][:2]
+    assert "after" in body["paging"]["cursors"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -42,12 +43,18 @@ from ._console import (
     PROG,
     Console,
     UsageError,
-    _logging_to_stderr,
     describe_failure,
     error_document,
+    logging_to_stderr,
     use_colour,
 )
-from ._context import Command, Context, add_json_option, open_client
+from ._context import (
+    Command,
+    Context,
+    add_global_options,
+    add_json_option,
+    open_client,
+)
 from ._posting import POSTING_COMMANDS, deliver_chain, plan_lines, quota_table
 from ._reading import READING_COMMANDS, insights_table, object_lines, show_items
 from ._tokens import TOKEN_COMMANDS
@@ -66,12 +73,15 @@ __all__ = [
     "Console",
     "Context",
     "UsageError",
+    "add_global_options",
     "add_json_option",
     "build_parser",
+    "cli_message",
     "deliver_chain",
     "describe_failure",
     "error_document",
     "insights_table",
+    "logging_to_stderr",
     "main",
     "object_lines",
     "open_client",
@@ -82,6 +92,8 @@ __all__ = [
     "show_items",
     "use_colour",
 ]
+
+_logging_to_stderr = logging_to_stderr  # its 0.5 name, which tests/cli/test_console.py uses
 
 COMMANDS: dict[str, Command] = {
     **POSTING_COMMANDS,
@@ -99,47 +111,21 @@ def build_parser() -> argparse.ArgumentParser:
         options["color"] = False  # --help stays plain text on every Python
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Post to Meta's Threads and read from it. Global options go before the "
-        "command (--json may also follow it).",
+        description="Post to Meta's Threads and read from it. Global options go before or "
+        "after the command.",
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         **options,
     )
-    parser.add_argument(
-        "--env-file",
-        metavar="PATH",
-        help=f"read credentials from this .env file (default: {DEFAULT_ENV_FILE} if it exists); "
-        "variables already in the environment win",
-    )
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print JSON on stdout: one document (the result), or for a list one object per line",
-    )
-    parser.add_argument(
-        "--sandbox",
-        action="store_true",
-        help="run against an offline, in-process Threads sandbox (no account needed)",
-    )
+    add_global_options(parser)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    chatter = parser.add_mutually_exclusive_group()
-    chatter.add_argument(
-        "-q", "--quiet", action="store_true", help="print nothing but errors (and --json output)"
-    )
-    chatter.add_argument(
-        "-v",
-        "--verbose",
-        action="count",
-        default=0,
-        help="log what the library does to stderr (-v: INFO, -vv: DEBUG)",
-    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name, command in COMMANDS.items():
         sub = subparsers.add_parser(
             name, help=command.help, description=command.description or command.help, **options
         )
-        add_json_option(sub)
         command.configure(sub)
+        add_global_options(sub, after_command=True)
     return parser
 
 
@@ -177,9 +163,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    console = Console(json_mode=args.json, quiet=args.quiet)
-    with _logging_to_stderr(args.verbose, console):
-        return run_command(args, console)
+    if args.quiet and args.verbose:
+        parser.print_usage(sys.stderr)
+        print(f"{PROG}: error: -q/--quiet and -v/--verbose cannot go together", file=sys.stderr)
+        return EXIT_USAGE
+    console = Console(json_mode=args.json or args.json_array, quiet=args.quiet)
+    console.json_array = args.json_array
+    with logging_to_stderr(args.verbose, console):
+        status = run_command(args, console)
+    return status if status != EXIT_OK else console.finish()
 
 
 def run_command(args: argparse.Namespace, console: Console) -> int:
@@ -190,7 +182,8 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
             return command.run(ctx)
     except ValidationError as exc:
         option = option_for(command, exc.parameter)
-        return console.fail(exc, EXIT_USAGE, prefix=f"{option}: " if option else "")
+        prefix = f"{option}: " if option else ""
+        return console.fail(exc, EXIT_USAGE, prefix=prefix, message=cli_message(exc))
     except (UsageError, NotImplementedError) as exc:
         return console.fail(exc, EXIT_USAGE)
     except ThreadsPipeError as exc:
@@ -217,4 +210,32 @@ def option_for(command: Command, parameter: str | None) -> str | None:
     """The option behind a library parameter; `files[2]` is `--file`'s too."""
     if not parameter:
         return None
-    return command.options.get(parameter) or command.options.get(parameter.split("[", 1)[0])
+    return (
+        command.options.get(parameter)
+        or command.options.get(parameter.split("[", 1)[0])
+        or GLOBAL_OPTIONS.get(parameter)
+    )
+
+
+# Library parameters set by a global option.
+GLOBAL_OPTIONS = {"timeout": "--timeout", "env_file": "--env-file"}
+# What the command line calls the GitHub options: environment variables (or .env lines).
+_GITHUB_OPTIONS = ("gh_bearer_token", "gh_username", "gh_repo_name")
+_ENV_NAME_OF = {option: env for env, option in ENV_VARIABLES.items()}
+
+
+def cli_message(exc: ValidationError) -> str:
+    """The error in command-line words: a local file without GitHub settings names the
+    environment variables that set them, not the Python parameters."""
+    text = str(exc) or type(exc).__name__
+    label, found, rest = text.partition(" is a local file")
+    if exc.parameter not in (*_GITHUB_OPTIONS, "media_host") or not found:
+        return text
+    missing = [o for o in _GITHUB_OPTIONS if re.search(rf"\b{o}\b", rest)] or _GITHUB_OPTIONS
+    return (
+        f"{label} is a local file, and Threads only fetches media by URL: set "
+        f"{', '.join(_ENV_NAME_OF[o] for o in missing)} in the environment or in the .env file "
+        "(--env-file) to host it for a moment in a public GitHub repository "
+        "(docs/05-media-and-github.md), or give an http(s) URL instead. (In Python: "
+        f"{', '.join(_GITHUB_OPTIONS)}, or media_host=.)"
+    )

@@ -27,6 +27,11 @@ AUTH_ENV_VARIABLES = (APP_ID_ENV, APP_SECRET_ENV, REDIRECT_URI_ENV, auth.AUTHORI
 _FALSE_WORDS = frozenset({"false", "0", "no", "off", "n"})
 
 
+# What auth-url asks for by default: least privilege for posting (chains are replies to your
+# own posts) and reading your own posts. The Python get_auth_token() keeps 0.4.5's 'all'.
+DEFAULT_SCOPE = "basic,publish,manage_replies"
+
+
 def _legacy_flag(value: str) -> bool:
     """`-s` and `-auto` are plain flags; a value (0.4.5 required one) is accepted, and only a
     false word (false, 0, no, off) turns the flag off."""
@@ -111,10 +116,12 @@ def _configure_auth_url(parser: argparse.ArgumentParser) -> None:
         "--scope",
         "--scopes",
         dest="scope",
-        default="all",
+        default=None,
         metavar="SCOPES",
-        help="permissions to ask for: all (default), keys such as basic,publish,insights or "
-        "names such as threads_content_publish, comma-separated",
+        help=f"permissions to ask for, comma-separated: keys such as {DEFAULT_SCOPE},insights "
+        "or names such as threads_manage_insights, or all (every permission). Default: "
+        f"{DEFAULT_SCOPE} (posting, chains of replies, and reading your own posts); "
+        f"add more to the list, e.g. --scope {DEFAULT_SCOPE},read_replies,insights",
     )
     parser.add_argument("--state", help="use this state instead of a fresh random one")
     parser.add_argument(
@@ -157,7 +164,7 @@ def _configure_refresh_token(parser: argparse.ArgumentParser) -> None:
     _add_env_options(parser)
 
 
-class _Settings:
+class Settings:
     """Auth settings from the process environment, then the --env-file (or ./.env)."""
 
     def __init__(self, args: argparse.Namespace) -> None:
@@ -183,7 +190,7 @@ class _Settings:
         return found
 
 
-def _endpoint_options(settings: _Settings) -> dict[str, Any]:
+def _endpoint_options(settings: Settings) -> dict[str, Any]:
     """Where the OAuth calls go: THREADS_API_BASE_URL, and the plain-http opt-in."""
     return {
         "base_url": settings.get(THREADS_BASE_URL_ENV),
@@ -205,7 +212,7 @@ def _env_file_warnings(ctx: Context) -> Iterator[None]:
                     ctx.console.progress(str(warning.message), warning=True)
 
 
-def _refuse_sandbox(args: argparse.Namespace) -> None:
+def refuse_sandbox(args: argparse.Namespace) -> None:
     if args.sandbox:
         raise UsageError(
             f"--sandbox cannot be used with {args.command}: the sandbox forgets its app and "
@@ -228,14 +235,15 @@ def _expiry_text(body: Mapping[str, Any]) -> str:
 
 def _run_auth_url(ctx: Context) -> int:
     args, console = ctx.args, ctx.console
-    _refuse_sandbox(args)
-    settings = _Settings(args)
+    refuse_sandbox(args)
+    settings = Settings(args)
     app_id = settings.require(args.app_id, APP_ID_ENV, "-id/--app_id")
     redirect = settings.require(args.redirect_uri, REDIRECT_URI_ENV, "-r/--redirect_uri")
+    scope = args.scope if args.scope is not None else DEFAULT_SCOPE
     url, state = auth.authorization_url(
         app_id,
         redirect,
-        args.scope,
+        scope,
         args.state,
         authorize_url=args.authorize_url or settings.get(auth.AUTHORIZE_URL_ENV),
     )
@@ -247,6 +255,13 @@ def _run_auth_url(ctx: Context) -> int:
         console.stdout.flush()
     if args.open and not opened:
         console.progress("no browser found: open the URL yourself", warning=True)
+    if args.scope is None:
+        others = ", ".join(k for k in auth.SCOPES if k not in DEFAULT_SCOPE.split(","))
+        console.note(
+            f"Asking for {DEFAULT_SCOPE} only (posting, chains of replies, reading your own "
+            f"posts). To ask for more, add keys: --scope {DEFAULT_SCOPE},insights (others: "
+            f"{others}), or --scope all for every permission."
+        )
     console.note(
         "Open the URL, click Allow, then pass the URL you are sent to: "
         f"{PROG} access_token -code 'REDIRECT_URL' --state {state} (with -secret or "
@@ -257,8 +272,8 @@ def _run_auth_url(ctx: Context) -> int:
 
 def _run_access_token(ctx: Context) -> int:
     args, console = ctx.args, ctx.console
-    _refuse_sandbox(args)
-    settings = _Settings(args)
+    refuse_sandbox(args)
+    settings = Settings(args)
     app_id = settings.require(args.app_id, APP_ID_ENV, "-id/--app_id")
     secret = settings.require(args.app_secret, APP_SECRET_ENV, "-secret/--app_secret")
     redirect = settings.require(args.redirect_uri, REDIRECT_URI_ENV, "-r/--redirect_uri")
@@ -325,8 +340,8 @@ def _save_or_show_tokens(
 
 def _run_refresh_token(ctx: Context) -> int:
     args, console = ctx.args, ctx.console
-    _refuse_sandbox(args)
-    settings = _Settings(args)
+    refuse_sandbox(args)
+    settings = Settings(args)
     target = _env_target(args)
     token = args.access_token
     if not token and target is not None:

@@ -57,14 +57,23 @@ class Console:
         self.quiet = quiet
         # JSON lines: every document on one line (a list command's items, and its error).
         self.lines = False
+        # --json-array: a list command's items are gathered and printed as one JSON array.
+        self.json_array = False
+        self._gathered: list[Any] = []
         self.stdout = stdout if stdout is not None else sys.stdout
         self.stderr = stderr if stderr is not None else sys.stderr
         self._secrets: list[str] = []
+        self._maskers: list[Callable[[str], str]] = []
 
     # Secrets -----------------------------------------------------------------------------
     def add_secrets(self, secrets: Sequence[str | None]) -> None:
         self._secrets.extend(s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH)
         self._secrets.sort(key=len, reverse=True)  # a secret containing another goes whole
+
+    def add_masker(self, mask: Callable[[str], str]) -> None:
+        """Also mask what `mask` masks (a client's `mask_secrets`: its tokens, even one
+        refreshed during this run)."""
+        self._maskers.append(mask)
 
     def redact(self, text: str) -> str:
         """Mask the literal secrets of this run.
@@ -75,6 +84,8 @@ class Console:
         """
         for secret in self._secrets:
             text = text.replace(secret, MASK)
+        for mask in self._maskers:
+            text = mask(text)
         return text
 
     # Writers -----------------------------------------------------------------------------
@@ -87,6 +98,10 @@ class Console:
         """A human-readable result on stdout (nothing with --quiet or --json)."""
         if self.chatty:
             self._write(self.stdout, text, style)
+
+    def stdout_is_terminal(self) -> bool:
+        """Whether a person reads stdout (extra lines for people, none for pipes and cron)."""
+        return self.chatty and _is_terminal(self.stdout)
 
     def success(self, text: str) -> None:
         self.result(text, style=colorama.Fore.GREEN)
@@ -112,8 +127,21 @@ class Console:
             self._write(self.stderr, text, colorama.Style.DIM)
 
     def document(self, value: Any) -> None:
-        """The one JSON document `--json` promises on stdout (one line in `lines` mode)."""
-        indent = None if self.lines else 2
+        """The one JSON document `--json` promises on stdout (one line in `lines` mode; with
+        --json-array a list's items are kept for `finish()`)."""
+        if self.lines and self.json_array:
+            self._gathered.append(value)
+            return
+        self._write_json(value, indent=None if self.lines else 2)
+
+    def finish(self) -> int:
+        """End a successful command: with --json-array, print the list's items as one array."""
+        if self.json_array and self.lines:
+            self._write_json(self._gathered, indent=2)
+            self._gathered = []
+        return EXIT_OK
+
+    def _write_json(self, value: Any, *, indent: int | None) -> None:
         self.stdout.write(self.redact(json.dumps(value, indent=indent, default=str)) + "\n")
         self.stdout.flush()
 
@@ -127,19 +155,29 @@ class Console:
     # Outcomes ----------------------------------------------------------------------------
     def deliver(self, result: Result, render: Callable[[Result], None]) -> int:
         """Show a facade result: `render` it on success, an error line on failure."""
-        if self.json_mode:
+        if self.json_mode and result.ok:
             self.document(dict(result))
+        elif self.json_mode:  # a failure is the one document, even in a --json-array list
+            self._gathered = []
+            self._write_json(dict(result), indent=None if self.lines else 2)
         if not result.ok:
             self.error(describe_failure(result))
             return EXIT_API_ERROR
         render(result)
         return EXIT_OK
 
-    def fail(self, exc: BaseException, status: int, *, prefix: str = "") -> int:
-        """Report an exception that ended the command; returns the exit status."""
-        self.error(prefix + (str(exc) or type(exc).__name__))
+    def fail(
+        self, exc: BaseException, status: int, *, prefix: str = "", message: str | None = None
+    ) -> int:
+        """Report an exception that ended the command; returns the exit status.
+
+        `message` replaces the exception's text on the `error:` line (the CLI's own words).
+        With --json-array the items gathered so far are dropped: the error is the document.
+        """
+        self.error(prefix + (message or str(exc) or type(exc).__name__))
         if self.json_mode:
-            self.document(error_document(exc))
+            self._gathered = []
+            self._write_json(error_document(exc), indent=None if self.lines else 2)
         return status
 
 
@@ -199,7 +237,7 @@ class _ProgressHandler(logging.Handler):
 
 
 @contextmanager
-def _logging_to_stderr(verbosity: int, console: Console) -> Iterator[None]:
+def logging_to_stderr(verbosity: int, console: Console) -> Iterator[None]:
     """Send the `threadspipepy` logger's records to stderr for the length of one command.
 
     -v: INFO records (`INFO threadspipepy: ...`), -vv adds DEBUG. Without -v, progress lines

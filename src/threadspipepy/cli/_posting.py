@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import splitting, validation
 from ..results import Result
+from ..threadspipe import ThreadsPipe
 from ._console import PROG, Console, UsageError
 from ._context import Command, Context
 
@@ -30,7 +31,8 @@ def _configure_post(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         action="append",
         dest="files",
-        help="an image or video (JPEG, PNG, MP4, MOV) by its http(s) URL; repeat for more: up "
+        help="an image or video (JPEG, PNG, MP4, MOV): an http(s) URL, or a local file that "
+        "is hosted for the chain (see --media-host) and deleted after; repeat for more: up "
         "to 20 go in one carousel, more go down the chain",
     )
     media.add_argument(
@@ -43,6 +45,7 @@ def _configure_post(parser: argparse.ArgumentParser) -> None:
     media.add_argument(
         "--spoiler-media", action="store_true", help="blur the media until tapped (spoiler)"
     )
+    add_media_host_option(media)
     chain = parser.add_argument_group("text, tags and links")
     chain.add_argument(
         "--tag",
@@ -142,6 +145,17 @@ def _configure_post(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_media_host_option(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--media-host",
+        metavar="URI",
+        help="where local files are hosted while Threads fetches them: s3://BUCKET/PREFIX"
+        "?endpoint_url=...&region=... (the s3 extra; credentials from boto3's usual places) "
+        "or dir:///FOLDER?base_url=https://... (a folder your web server serves); default: "
+        "$THREADS_MEDIA_HOST, else GitHub from the GH_* variables",
+    )
+
+
 def _run_post(ctx: Context) -> int:
     args = ctx.args
     text = _read_text(args.text, ctx.console) if args.text is not None else None
@@ -174,7 +188,7 @@ def _run_post(ctx: Context) -> int:
     )
     if args.dry_run:
         return ctx.console.deliver(result, lambda r: ctx.console.result(plan_lines(r)))
-    return deliver_chain(ctx.console, result)
+    return deliver_chain(ctx.console, result, permalink=permalink_reader(client))
 
 
 def _read_text(value: str, console: Console) -> str:
@@ -185,15 +199,28 @@ def _read_text(value: str, console: Console) -> str:
     return sys.stdin.read()
 
 
-def deliver_chain(console: Console, result: Result, *, before: Sequence[str] = ()) -> int:
+def deliver_chain(
+    console: Console,
+    result: Result,
+    *,
+    before: Sequence[str] = (),
+    permalink: Callable[[str], str | None] | None = None,
+) -> int:
     """Show what `pipe()` or `resume_pipe()` did: the ids published, or what is live and left.
 
     `before` lists the ids that were live before this run (a resume), so that the success
-    line names only what this run published.
+    line names only what this run published. On a terminal, `permalink` (a post id -> its
+    permalink, one read each) adds a line per published part: its number, id and permalink;
+    piped or in cron the output stays the one line of ids.
     """
 
     def render(r: Result) -> None:
         console.success(published_line(r, before=before))
+        if permalink is not None and console.stdout_is_terminal():
+            done = set(before)
+            ids = [i for i in _ids(r) if i not in done]
+            for line in permalink_lines(ids, permalink, first=len(_ids(r)) - len(ids) + 1):
+                console.result(line)
         for note in _data(r).get("notes") or []:
             console.note(str(note))
 
@@ -220,6 +247,28 @@ def published_line(result: Result, *, before: Sequence[str] = ()) -> str:
     noun = "post" if len(ids) == 1 else "posts"
     more = " more" if before else ""
     return f"Published {len(ids)}{more} {noun}: {' '.join(ids)}"
+
+
+def permalink_reader(client: ThreadsPipe) -> Callable[[str], str | None]:
+    """A post id -> its permalink (None if it cannot be read)."""
+
+    def read(post_id: str) -> str | None:
+        post = client.get_post(post_id, fields="permalink")
+        value = post.get("permalink") if post.ok else None
+        return str(value) if value else None
+
+    return read
+
+
+def permalink_lines(
+    ids: Sequence[str], permalink: Callable[[str], str | None], *, first: int = 1
+) -> list[str]:
+    """`  part 1  ID  https://www.threads.com/@you/post/...` for each id, in chain order."""
+    width = max((len(i) for i in ids), default=0)
+    return [
+        f"  part {number}  {post_id:<{width}}  {permalink(post_id) or '-'}"
+        for number, post_id in enumerate(ids, first)
+    ]
 
 
 def partial_failure_lines(result: Result) -> list[str]:
@@ -308,13 +357,15 @@ def _configure_resume(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the --json output of a post (or resume) that stopped part way, or - for stdin",
     )
+    add_media_host_option(parser)
 
 
 def _run_resume(ctx: Context) -> int:
     saved = _read_saved_result(ctx.args.file)
     before = _ids(saved)
-    result = ctx.client().resume_pipe(saved)
-    return deliver_chain(ctx.console, result, before=before)
+    client = ctx.client()
+    result = client.resume_pipe(saved)
+    return deliver_chain(ctx.console, result, before=before, permalink=permalink_reader(client))
 
 
 def _read_saved_result(name: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import tokens
 from ..config import THREADS_BASE_URL_ENV
-from ._auth import _refuse_sandbox, _Settings
+from ._auth import Settings, refuse_sandbox
 from ._console import DEFAULT_ENV_FILE, EXIT_API_ERROR, EXIT_OK, Console, UsageError
 from ._context import Command, Context, add_json_option
 
@@ -122,8 +122,8 @@ def _span(span: timedelta) -> str:
 
 def _run(ctx: Context) -> int:
     args = ctx.args
-    _refuse_sandbox(args)
-    settings = _Settings(args)
+    refuse_sandbox(args)
+    settings = Settings(args)
     after = tokens.check_refresh_after(timedelta(days=args.refresh_after))
     store = _store(args)
     _loaded(store, ctx.console)
@@ -187,8 +187,8 @@ def _refresh(
             {
                 "refreshed": refreshed,
                 "user_id": credentials.user_id,
-                "issued_at": tokens._iso(credentials.issued_at) or None,
-                "expires_at": tokens._iso(credentials.expiration) or None,
+                "issued_at": tokens.iso_text(credentials.issued_at) or None,
+                "expires_at": tokens.iso_text(credentials.expiration) or None,
                 "store": label,
             }
         )

@@ -33,7 +33,7 @@ from ..webhooks import (
     WebhookReceiver,
     make_wsgi_app,
 )
-from ._auth import APP_SECRET_ENV, _Settings
+from ._auth import APP_SECRET_ENV, Settings
 from ._console import EXIT_API_ERROR, EXIT_OK, Console, UsageError
 from ._context import Command, Context, add_json_option
 
@@ -197,7 +197,7 @@ def _receiver(args: argparse.Namespace, console: Console) -> WebhookReceiver:
             "--sandbox cannot be used with webhooks listen: point the sandbox at the listener "
             "instead (ThreadsSandbox.subscribe_webhooks, see docs/14-webhooks.md)"
         )
-    settings = _Settings(args)
+    settings = Settings(args)
     secret = settings.require(args.app_secret, APP_SECRET_ENV, "--app-secret")
     token = settings.require(args.verify_token, VERIFY_TOKEN_ENV, "--verify-token")
     console.add_secrets([secret, token])
@@ -208,6 +208,7 @@ def _run_listen(ctx: Context) -> int:
     args, console = ctx.args, ctx.console
     receiver = _receiver(args, console)
     console.lines = True
+    console.json_array = False  # events never end: always JSON lines
     printer = _Printer(console, args.count)
     app = make_wsgi_app(receiver, path=args.path, on_outcome=printer)
     try:

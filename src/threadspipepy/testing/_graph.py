@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from ._errors import (
@@ -19,7 +20,7 @@ from ._errors import (
     unknown_path,
 )
 from ._oauth import OAuthService
-from ._reading import ReadingApp
+from ._reading import USER_EDGES, ReadingApp
 from ._records import Incoming, Response
 from ._state import DAY, REPOST, AccountState, Container, Post, SandboxState
 from ._text import Field, iso_timestamp, parse_fields
@@ -118,11 +119,11 @@ class GraphApp:
         self, user: AccountState, method: str, edge: str | None, params: dict[str, str], node: str
     ) -> tuple[int, Any]:
         handlers: dict[tuple[str | None, str], Callable[[], Any]] = {
+            (name, "GET"): partial(self.reading.user_list, user, name, params)
+            for name in USER_EDGES
+        }
+        handlers |= {
             (None, "GET"): lambda: self._profile(user, params),
-            ("threads", "GET"): lambda: self.reading.user_list(user, "threads", params),
-            ("replies", "GET"): lambda: self.reading.user_list(user, "replies", params),
-            ("mentions", "GET"): lambda: self.reading.user_list(user, "mentions", params),
-            ("ghost_posts", "GET"): lambda: self.reading.user_list(user, "ghost_posts", params),
             ("threads_insights", "GET"): lambda: self.reading.user_insights(user, params),
             ("threads", "POST"): lambda: {"id": self.state.create_container(user, params).id},
             ("threads_publish", "POST"): lambda: self._publish(user, params),

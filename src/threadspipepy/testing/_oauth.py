@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from ._errors import GraphError, permission_denied
+from ._reading import USER_EDGES
 from ._records import Incoming, Response
 from ._state import DAY, AccountState, SandboxState, random_token
 
@@ -443,7 +444,6 @@ _TOP_LEVEL_SCOPES = {
     "location_search": "threads_location_tagging",
 }
 _EDGE_SCOPES = {
-    "mentions": "threads_manage_mentions",
     "manage_reply": "threads_manage_replies",
     "manage_pending_reply": "threads_manage_replies",
 }
@@ -460,6 +460,8 @@ def _required_scope(req: Incoming) -> str:
         return top_level
     if edge in _EDGE_SCOPES:
         return _EDGE_SCOPES[edge]
+    if edge in USER_EDGES and req.method == "GET":
+        return USER_EDGES[edge].scope  # the user's lists; /{media-id}/replies asks the same
     if req.method == "POST" and edge in ("threads", "threads_publish", "repost"):
         return "threads_content_publish"
     if edge == "threads_publishing_limit":
@@ -468,7 +470,7 @@ def _required_scope(req: Incoming) -> str:
         return "threads_delete"
     if edge in ("insights", "threads_insights"):
         return "threads_manage_insights"
-    if edge in ("conversation", "pending_replies") or (edge == "replies" and req.method == "GET"):
+    if edge in ("conversation", "pending_replies"):
         return "threads_read_replies"
     return "threads_basic"
 

@@ -6,8 +6,9 @@ discovery (`_discovery`) and insights (`_insights`) requests on.
 
 - `route()` for top-level nodes (`keyword_search`, `profile_lookup`, `profile_posts`,
   `location_search`, location ids) and for media nodes and their read/moderation edges;
-- `user_list()` / `user_insights()` for the user edges `threads`, `replies`, `mentions`,
-  `ghost_posts`, `threads_insights`;
+- `user_list()` for the list edges of a user node, all in one table (`USER_EDGES`: what each
+  lists and the permission it needs; GraphApp routes them and OAuthService checks the scope
+  from it), and `user_insights()` for `threads_insights`;
 - `oembed()` before authentication (the oEmbed endpoint needs no token).
 
 Field selection: every media endpoint accepts the fields of the ThreadsMedia node (Graph
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import _discovery, _insights
@@ -102,6 +104,29 @@ NESTED_MENUS: dict[str, tuple[frozenset[str] | tuple[str, ...], str]] = {
 _MISSING = object()
 
 
+@dataclass(frozen=True)
+class UserEdge:
+    """A list edge of a user node, GET /{user-id}/{edge}: the posts it lists (any order; the
+    listing sorts them newest first) and the permission it needs (threads-api.md §2.8)."""
+
+    select: Callable[[ReadingApp, AccountState], list[Post]]
+    scope: str
+
+
+# Every list edge of a user node. Add an edge here and it is routed and scope-checked.
+USER_EDGES: dict[str, UserEdge] = {
+    "threads": UserEdge(lambda app, user: app.own_posts(user, replies=False), "threads_basic"),
+    "replies": UserEdge(
+        lambda app, user: app.own_posts(user, replies=True), "threads_read_replies"
+    ),
+    "mentions": UserEdge(lambda app, user: app.mentions_of(user), "threads_manage_mentions"),
+    "ghost_posts": UserEdge(
+        lambda app, user: [p for p in app.own_posts(user) if p.flag("is_ghost_post")],
+        "threads_basic",
+    ),
+}
+
+
 class ReadingApp:
     def __init__(self, state: SandboxState, graph: GraphApp) -> None:
         self.state = state
@@ -158,20 +183,11 @@ class ReadingApp:
             return 200, self.manage_pending_reply(post, acct, params)
         return None
 
-    def user_list(self, user: AccountState, kind: str, params: dict[str, str]) -> dict[str, Any]:
-        """GET /{user-id}/threads | replies | mentions | ghost_posts, newest first."""
+    def user_list(self, user: AccountState, edge: str, params: dict[str, str]) -> dict[str, Any]:
+        """GET /{user-id}/{edge} for an edge of USER_EDGES, newest first."""
         fields = self.fields(params)
         since, until = time_range(params, self.store.wall_now(), earliest=MIN_LIST_SINCE)
-        if kind == "mentions":
-            items = self.mentions_of(user)
-        else:
-            items = [
-                p
-                for p in self.posts()
-                if p.owner == user.user_id
-                and (bool(p.reply_to_id) if kind == "replies" else not p.reply_to_id)
-                and (kind != "ghost_posts" or p.flag("is_ghost_post"))
-            ]
+        items = USER_EDGES[edge].select(self, user)
         return self.listing(self.newest_first(items, since, until), fields, user, params)
 
     def user_insights(self, user: AccountState, params: dict[str, str]) -> dict[str, Any]:
@@ -230,6 +246,12 @@ class ReadingApp:
         if not self.store.paging_links or not self.request_url:
             return None
         return LinkBase(self.request_url, dict(params))
+
+    def own_posts(self, user: AccountState, *, replies: bool = False) -> list[Post]:
+        """The user's top-level posts (reposts and ghost posts included), or their replies."""
+        return [
+            p for p in self.posts() if p.owner == user.user_id and bool(p.reply_to_id) == replies
+        ]
 
     def mentions_of(self, user: AccountState) -> list[Post]:
         """Public posts by others whose text tags @username (threads-api.md §4.3)."""

@@ -48,11 +48,13 @@ class ThreadsSandbox(ReadingSeeds, WebhookMethods):
         *,
         latency: float = 0.0,
         paging_links: bool = True,
+        fetch_media_from: Sequence[str] = (),
     ) -> None:
         """`processing_delays`: sandbox-clock seconds a container of each media type stays
         IN_PROGRESS; `latency`: real seconds before each answer; `paging_links`: whether list
         pages and user insights carry `paging.next`/`paging.previous` URLs (see the
-        `paging_links` property)."""
+        `paging_links` property); `fetch_media_from`: `host:port` of local servers whose
+        media URLs are fetched for real (see `fetch_external_media`)."""
         self._state = SandboxState(dict(processing_delays) if processing_delays else None)
         self._faults = FaultRegistry()
         self._dispatcher = Dispatcher(self._state, self._faults)
@@ -61,6 +63,8 @@ class ThreadsSandbox(ReadingSeeds, WebhookMethods):
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._url: str | None = None
+        if fetch_media_from:
+            self.fetch_external_media(*fetch_media_from)
 
     # lifecycle ---------------------------------------------------------------------------
     def start(self) -> ThreadsSandbox:
@@ -362,6 +366,38 @@ class ThreadsSandbox(ReadingSeeds, WebhookMethods):
             self._state.hosted[path] = (bytes(data), kind)
         return f"{self.url}/media/{quote(path)}"
 
+    def fetch_external_media(self, *hosts: str) -> None:
+        """Fetch media URLs on these local servers for real, as Meta fetches media.
+
+        Each host is `host:port` on the loopback interface (`127.0.0.1:9000`, `localhost:8080`;
+        anything else is refused with ValueError, so nothing ever leaves the machine). A media
+        URL on one of them is fetched with a GET when its container is created and again
+        when processing ends (on the first request after the processing delay), outside the
+        sandbox's lock; an answer other than 2xx (an expired or wrongly signed presigned URL,
+        a deleted file) makes the container ERROR with FAILED_DOWNLOADING_VIDEO (videos) or
+        UNKNOWN (images), and a content type other than JPEG/PNG or MP4/MOV fails processing.
+        Redirects are not followed. Every fetch is listed in `media_fetches`.
+        """
+        self._state.fetcher.allow(list(hosts))
+
+    @property
+    def media_fetches(self) -> list[dict[str, Any]]:
+        """Every real fetch of an external media URL, in order: `url`, `stage` ("create" or
+        "processing"), `status` (0 when no answer came), `content_type`, `size`, `error`."""
+        with self._state.lock:
+            return [fetch.to_dict() for fetch in self._state.media_fetches]
+
+    def set_media_type(self, url: str, content_type: str | None) -> None:
+        """What the media probe says `url` is (None: it cannot be fetched, HTTP 404).
+
+        A client pointed at the sandbox never sends a HEAD to a media URL's host: for a URL
+        without a file extension it asks the sandbox (``HEAD {url}/media-probe?url=...``),
+        which answers from this map, its own hosted files, the URL's extension, and last
+        ``image/jpeg``.
+        """
+        with self._state.lock:
+            self._state.media_types[url] = content_type
+
     @property
     def github_files(self) -> dict[str, bytes]:
         """Path -> bytes of the files now in the default fake repository."""
@@ -396,8 +432,9 @@ class ThreadsSandbox(ReadingSeeds, WebhookMethods):
 
         Keys: ``create`` (POST /{user}/threads), ``status`` (GET /{container-id}), ``publish``
         (POST /{user}/threads_publish), ``quota`` (GET /{user}/threads_publishing_limit),
-        ``repost``, ``delete``, ``read`` (other Graph GETs), ``github``, ``static`` (/raw and
-        /media), ``other``; plus ``total`` and ``errors`` (answers >= 400 or dropped).
+        ``repost``, ``delete``, ``read`` (other Graph GETs), ``github``, ``static`` (/raw,
+        /media and the media probe), ``other``; plus ``total`` and ``errors`` (answers >= 400
+        or dropped).
         """
         counts = dict.fromkeys(STAT_KINDS, 0)
         errors = 0

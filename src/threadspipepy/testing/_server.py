@@ -20,6 +20,7 @@ from ._faults import FaultRegistry, fault_response
 from ._github import GitHubApp
 from ._graph import GraphApp
 from ._oauth import OAuthService
+from ._probe import answer_probe, is_probe
 from ._records import Headers, Incoming, RecordedRequest, Response
 from ._state import SandboxState
 
@@ -63,6 +64,8 @@ class Dispatcher:
             fault = None
         if fault is not None and not fault.after:
             return fault_response(fault, req.raw_path)
+        if self.state.fetcher.hosts:
+            self._fetch_external_media(req)  # real HTTP, outside the lock
         try:
             with self.state.lock:
                 response = self._route(req)
@@ -77,11 +80,30 @@ class Dispatcher:
             return fault_response(fault, req.raw_path)
         return response
 
+    def _fetch_external_media(self, req: Incoming) -> None:
+        """GET media on the other local servers the sandbox was told to fetch from: a new
+        container's URL, and the URL of every container whose processing has just ended."""
+        state, fetcher = self.state, self.state.fetcher
+        if req.method == "POST" and req.path.rstrip("/").endswith("/threads"):
+            params = req.params()
+            for name in ("image_url", "video_url"):
+                url = params.get(name)
+                if url and fetcher.covers(url):
+                    state.record_fetch(fetcher.fetch(url, "create"))
+        for container_id, url in state.due_fetches():
+            fetched = None
+            try:
+                fetched = fetcher.fetch(url, "processing")
+            finally:
+                state.processing_fetched(container_id, fetched)
+
     def _route(self, req: Incoming) -> Response:
         if req.path == "/github" or req.path.startswith("/github/"):
             return self.github.handle(req)
         if req.path.startswith(("/raw/", "/media/")):
             return self.github.serve_static(req)
+        if is_probe(req):
+            return answer_probe(self.state, req)
         if self.oauth.handles(req):
             return self.oauth.handle(req)
         return self.graph.handle(req)
@@ -105,7 +127,7 @@ class Dispatcher:
         """The kind of request, for stats(): by method and path pattern."""
         if req.path == "/github" or req.path.startswith("/github/"):
             return "github"
-        if req.path.startswith(("/raw/", "/media/")):
+        if req.path.startswith(("/raw/", "/media/")) or is_probe(req):
             return "static"
         if self.oauth.handles(req):
             return "other"

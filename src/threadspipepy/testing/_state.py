@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ._errors import GraphError, invalid_param, no_such_object
+from ._media_fetch import MediaFetch, MediaFetcher
 from ._records import Account, RecordedRequest
 from ._text import iso_timestamp
 from ._validate import BOOL_PARAMS, CreateSpec, validate_create
@@ -132,6 +133,8 @@ class SandboxState:
         self.publish_attempts = 0
         self.pending_failures: list[tuple[str, str | None, str | None]] = []
         self.hosted: dict[str, tuple[bytes, str]] = {}
+        # URL -> the Content-Type the media probe answers (None: unreachable); set_media_type
+        self.media_types: dict[str, str | None] = {}
         self.gh_token = random_token("ghp_", 36)
         self.gh_username = "sandbox-gh-user"
         self.gh_repo_name = "threadspipe-media"
@@ -141,6 +144,14 @@ class SandboxState:
         # Set by start(): media URLs that point at the sandbox itself are checked for real.
         self.port = 0
         self.base_url = ""
+        # Media URLs on other local servers, fetched for real when the fetcher covers them
+        # (ThreadsSandbox(fetch_media_from=...)): every fetch, the latest per URL, and the
+        # containers whose fetch at the end of processing is still to come.
+        self.fetcher = MediaFetcher()
+        self.media_fetches: list[MediaFetch] = []
+        self._latest_fetch: dict[str, MediaFetch] = {}
+        self._awaiting_fetch: dict[str, str] = {}
+        self._fetching: set[str] = set()
         self._ids = {"user": 17841400000000000, "container": 18100000000000000}
         self._ids["media"] = 17900000000000000
         self._seq = 0
@@ -268,6 +279,8 @@ class SandboxState:
             # image/video"); the outcome shows once processing ends. A file removed before
             # processing ends fails too (checked again in _process).
             container.fetch_error = self._fetch_problem(spec.media_type, spec.media_url)
+            if container.fetch_error is None and self.fetcher.covers(spec.media_url):
+                self._awaiting_fetch[container.id] = spec.media_url
         for i, (status, message, media_type) in enumerate(self.pending_failures):
             if media_type is None or media_type == spec.media_type:
                 container.pending_failure = (status, message)
@@ -318,6 +331,8 @@ class SandboxState:
         return c.outcome, c.error_message
 
     def _process(self, c: Container) -> None:
+        if c.id in self._awaiting_fetch:
+            return  # processing ends once the media was fetched again (outside the lock)
         problem = c.fetch_error
         if problem is None and c.spec.media_url:
             problem = self._fetch_problem(c.spec.media_type, c.spec.media_url)
@@ -333,11 +348,11 @@ class SandboxState:
         """The error_message "Meta" would report after fetching this media URL, or None.
 
         Hosts ending in .invalid never resolve; the sandbox's own /raw and /media URLs are looked
-        up (missing -> a download failure; not a JPEG/PNG image or MP4/MOV video -> a processing
+        up, and URLs on the hosts given to fetch_media_from were fetched for real (missing or
+        refused -> a download failure; not a JPEG/PNG image or MP4/MOV video -> a processing
         failure); other external hosts count as fine, since nothing leaves the machine.
         """
-        is_video = media_type == "VIDEO"
-        download_error = "FAILED_DOWNLOADING_VIDEO" if is_video else "UNKNOWN"
+        download_error = "FAILED_DOWNLOADING_VIDEO" if media_type == "VIDEO" else "UNKNOWN"
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if host == "invalid" or host.endswith(".invalid"):
@@ -346,17 +361,51 @@ class SandboxState:
             port = parts.port
         except ValueError:
             return download_error
+        path = unquote(parts.path)
+        if self.fetcher.covers(url) and port != self.port:
+            fetched = self._latest_fetch.get(url)
+            if fetched is None:  # reached without a request (the fetch runs in the server)
+                return None
+            if not fetched.ok:
+                return download_error
+            return _content_problem(media_type, fetched.content_type, path)
         if host not in ("127.0.0.1", "localhost") or not self.port or port != self.port:
             return None
-        path = unquote(parts.path)
         found = self.resolve_local(path)
         if found is None:
             return download_error
-        content_type = found[1] or mimetypes.guess_type(path)[0] or "application/octet-stream"
-        kind = content_type.split(";", 1)[0].strip().lower()
-        if kind not in ACCEPTED_CONTENT_TYPES.get(media_type, ()):
-            return "FAILED_PROCESSING_VIDEO" if is_video else "UNKNOWN"
-        return None
+        return _content_problem(media_type, found[1], path)
+
+    # media on other local servers, fetched outside the lock -------------------------------
+    def record_fetch(self, fetch: MediaFetch) -> None:
+        with self.lock:
+            self.media_fetches.append(fetch)
+            self._latest_fetch[fetch.url] = fetch
+
+    def due_fetches(self) -> list[tuple[str, str]]:
+        """Containers whose processing has ended and whose media must be fetched again now;
+        each is handed out once (its fetch is then in flight)."""
+        with self.lock:
+            due: list[tuple[str, str]] = []
+            for container_id, url in list(self._awaiting_fetch.items()):
+                c = self.containers.get(container_id)
+                if c is None:
+                    del self._awaiting_fetch[container_id]
+                elif container_id not in self._fetching and self.now() - c.created_at >= (
+                    self.delays.get(c.spec.media_type, 0.0)
+                ):
+                    self._fetching.add(container_id)
+                    due.append((container_id, url))
+            return due
+
+    def processing_fetched(self, container_id: str, fetch: MediaFetch | None) -> None:
+        """The end-of-processing fetch is done (None: it could not run): settle normally."""
+        with self.lock:
+            if fetch is not None:
+                self.media_fetches.append(fetch)
+                self._latest_fetch[fetch.url] = fetch
+            self._awaiting_fetch.pop(container_id, None)
+            self._fetching.discard(container_id)
 
     def resolve_local(self, path: str) -> tuple[bytes, str | None] | None:
         """Bytes served at a /raw/... or /media/... path of the sandbox, if any."""
@@ -599,6 +648,15 @@ class SandboxState:
     def permalink(self, post: Post) -> str:
         username = self.accounts[post.owner].account.username
         return f"https://www.threads.com/@{username}/post/{post.shortcode}"
+
+
+def _content_problem(media_type: str, content_type: str | None, path: str) -> str | None:
+    """A processing failure when the fetched bytes are not an accepted image or video."""
+    kind = (content_type or mimetypes.guess_type(path)[0] or "application/octet-stream").lower()
+    kind = kind.split(";", 1)[0].strip()
+    if kind not in ACCEPTED_CONTENT_TYPES.get(media_type, ()):
+        return "FAILED_PROCESSING_VIDEO" if media_type == "VIDEO" else "UNKNOWN"
+    return None
 
 
 def _quota_error(total: int, what: str) -> GraphError:

@@ -30,7 +30,8 @@ from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import ThreadsPipeError
+from ..errors import PayloadError as PayloadError
+from ..errors import WebhookError as WebhookError
 
 REPLIES = "replies"
 MENTIONS = "mentions"
@@ -49,18 +50,6 @@ SCOPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         PUBLISH: ("threads_basic",),
     }
 )
-
-
-class WebhookError(ThreadsPipeError):
-    """A webhook request was refused. `status` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, *, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class PayloadError(WebhookError):
-    """The body is not a JSON object or array (HTTP 400)."""
 
 
 def _frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:

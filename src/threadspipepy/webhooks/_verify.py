@@ -22,7 +22,8 @@ import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qs
 
-from ._events import WebhookError
+from ..errors import HandshakeError as HandshakeError
+from ..errors import SignatureError as SignatureError
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 SHA1_SIGNATURE_HEADER = "X-Hub-Signature"
@@ -34,18 +35,6 @@ MAX_CHALLENGE_LENGTH = 256
 _HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
 
 Query = str | Mapping[str, str | Sequence[str]]
-
-
-class SignatureError(WebhookError):
-    """The notification's signature is missing, malformed or wrong (HTTP 403)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, status=403)
-
-
-class HandshakeError(WebhookError):
-    """The subscription handshake was refused: 400 for a malformed request, 403 for a
-    missing or wrong verify token."""
 
 
 def _secret_bytes(secret: str | bytes) -> bytes:

@@ -1,77 +1,35 @@
-"""OAuth's typed errors and how a refused OAuth request is explained.
-
-`StateMismatchError`, `AuthorizationDeniedError` and `OAuthError` (re-exported by
-`threadspipepy.auth`), and `_explained`, which turns the error an OAuth endpoint returned into the
-typed error carrying Meta's message, the likely cause and what to do next.
+"""How a refused OAuth request is explained: `explained` turns the error an OAuth endpoint
+returned into the typed error (errors.py) carrying Meta's message, the likely cause and what to
+do next.
 """
 
 from __future__ import annotations
 
 from ._redaction import Redactor
+from .errors import AuthorizationDeniedError as AuthorizationDeniedError
+from .errors import OAuthError as OAuthError
 from .errors import (
-    AuthenticationError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
     ThreadsAPIError,
     TokenExpiredError,
-    ValidationError,
 )
+from .errors import StateMismatchError as StateMismatchError
 
 # OAuth error codes with a known cause.
 WRONG_APP_ID_CODES = frozenset({1349026, 4476002})
 TESTER_NOT_ACCEPTED_CODE = 1349245
 
 
-# -- errors ------------------------------------------------------------------------------------
-class StateMismatchError(ValidationError):
-    """The redirect's `state` is missing or differs from the one issued: refused, nothing sent.
-
-    A `ValidationError` (so also a `ValueError`) with `parameter='state'`. It means the redirect
-    did not come from the authorization this code started (a forged or stale link): start the
-    authorization again.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, parameter="state")
-
-
-class AuthorizationDeniedError(AuthenticationError):
-    """The user clicked Cancel (`error=access_denied`), or the redirect carries another error.
-
-    `error`, `error_reason` and `error_description` are the redirect's own parameters.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        error: str | None = None,
-        error_reason: str | None = None,
-        error_description: str | None = None,
-    ) -> None:
-        super().__init__(message, type=error)
-        self.error = error
-        self.error_reason = error_reason
-        self.error_description = error_description
-
-
-class OAuthError(AuthenticationError):
-    """An OAuth endpoint refused the request: wrong app id or secret, a used or expired code,
-    a redirect URI that does not match, a token that cannot be exchanged or refreshed.
-
-    The message is Meta's, followed by the likely cause and what to do.
-    """
-
-
-_STEP_NAMES = {
+STEP_NAMES = {
     "code": "Exchanging the authorization code",
     "long_lived": "Exchanging the short-lived token for a long-lived one",
     "refresh": "Refreshing the long-lived token",
 }
 
 
-def _explained(exc: ThreadsAPIError, step: str, redactor: Redactor) -> ThreadsAPIError:
+def explained(exc: ThreadsAPIError, step: str, redactor: Redactor) -> ThreadsAPIError:
     """The typed error for an OAuth failure: Meta's message, the likely cause, what to do."""
     meta = redactor.text(exc.message)
     lowered = meta.lower()
@@ -137,7 +95,7 @@ def _explained(exc: ThreadsAPIError, step: str, redactor: Redactor) -> ThreadsAP
         )
     stop = "" if meta.rstrip().endswith((".", "!", "?")) else "."
     return cls(
-        f"{_STEP_NAMES.get(step, 'The OAuth request')} failed: {meta.rstrip()}{stop} {hint}",
+        f"{STEP_NAMES.get(step, 'The OAuth request')} failed: {meta.rstrip()}{stop} {hint}",
         code=exc.code,
         subcode=exc.subcode,
         type=redactor.text(exc.type) if exc.type else exc.type,
