@@ -272,6 +272,28 @@ class TokenStoreError(ThreadsPipeError):
     """A token store could not be read or written."""
 
 
+class QuotaReservationError(ThreadsPipeError):
+    """The shared quota reservations could not be read or written; nothing was published."""
+
+
+# -- queue workers ---------------------------------------------------------------------------------
+class ChainNotFinished(ThreadsPipeError):
+    """A queue task's chain is not complete yet: retry the job (its idempotency key continues
+    the chain). `report` says which parts are live, in doubt or not sent."""
+
+    def __init__(self, message: str, report: Mapping[str, Any]) -> None:
+        super().__init__(message, dict(report))
+        self.report: dict[str, Any] = dict(report)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class QuotaFull(ChainNotFinished):
+    """Nothing was published: the account's quota (with what other workers reserved) has no
+    room for the chain now. Retry later (the quota is a rolling 24-hour window)."""
+
+
 # -- webhooks --------------------------------------------------------------------------------------
 class WebhookError(ThreadsPipeError):
     """A webhook request was refused. `status` is the HTTP status to answer with."""

@@ -111,7 +111,7 @@ class SqliteJournal:
             if found is not None:
                 holder, lease_until = found
                 free = holder is None or holder == owner or (lease_until or 0) < now
-                if not (free or _holder_is_dead(holder)):
+                if not (free or holder_is_dead(holder)):
                     return False
             db.execute(
                 "INSERT INTO chains (key, record, owner, lease_seconds, lease_until, updated_at, "
@@ -133,7 +133,7 @@ class SqliteJournal:
             ).fetchone()
             if lease is None:
                 raise JournalLeaseLostError(
-                    f"another run took over idempotency key {_shown(key)}; this run stops "
+                    f"another run took over idempotency key {shown_key(key)}; this run stops "
                     "before sending anything more"
                 )
             renewed = now + float(lease[0] or DEFAULT_LEASE_SECONDS)
@@ -230,7 +230,9 @@ def new_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
 
 
-def _holder_is_dead(holder: str) -> bool:
+def holder_is_dead(holder: str) -> bool:
+    """Whether `holder` (a `new_owner()` string) was a process of this machine that is gone;
+    False for another machine's, which only its lease can end."""
     host, _, rest = holder.partition(":")
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit():
@@ -250,7 +252,8 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _shown(key: str) -> str:
+def shown_key(key: str) -> str:
+    """An idempotency key as messages show it: without its account prefix."""
     return repr(key.partition("/")[2] or key)
 
 
@@ -290,7 +293,7 @@ class ChainEntry:
         while not store.acquire(key, owner, lease_seconds):
             if clock() >= deadline:
                 raise JournalBusyError(
-                    f"another run is publishing the chain of idempotency key {_shown(key)}; "
+                    f"another run is publishing the chain of idempotency key {shown_key(key)}; "
                     f"waited {wait:.0f} s. Nothing was sent: try again once it has finished."
                 )
             sleep(0.2)
@@ -299,7 +302,7 @@ class ChainEntry:
             recorded = record.get("fingerprint")
             if fingerprint is not None and recorded and recorded != fingerprint:
                 raise ValidationError(
-                    f"idempotency key {_shown(key)} was used for a different chain (other "
+                    f"idempotency key {shown_key(key)} was used for a different chain (other "
                     "text, files or options); use a new key for new content.",
                     parameter="idempotency_key",
                 )

@@ -34,13 +34,10 @@ from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 from ._log import Log, logger_for
+from .errors import QuotaReservationError as QuotaReservationError
 from .errors import ThreadsPipeError
 from .publishing import ChainRecorder, PublishedPost
 from .quota import QuotaUsage
-
-
-class QuotaReservationError(ThreadsPipeError):
-    """The shared reservation counter could not be read or written; nothing was published."""
 
 
 @dataclass(frozen=True)

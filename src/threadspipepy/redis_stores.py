@@ -19,8 +19,8 @@ record is a single key, so Redis Cluster works too.
 
 Pass a `redis.Redis` client, or a URL (`redis://host:6379/0`, `rediss://` for TLS): a store
 built from a URL connects on first use and can be pickled (into a queue job, a process pool)
-and rebuilt there. redis-py is imported only when a store is built:
-`pip install "threadspipepy[redis]"`.
+and rebuilt there. redis-py is imported only when a store is built: `pip install redis` (the
+`redis` extra: `pip install ".[redis]"` in a checkout of this library).
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from .journal import (
     DEFAULT_RETENTION_DAYS,
     JournalError,
     JournalLeaseLostError,
-    _holder_is_dead,
-    _shown,
+    holder_is_dead,
+    shown_key,
 )
 from .quota import QuotaUsage
 from .quota_reservations import Decision, QuotaReservationError
@@ -56,7 +56,7 @@ __all__ = [
     "RedisTokenStore",
 ]
 
-INSTALL_HINT = 'pip install "threadspipepy[redis]"'
+INSTALL_HINT = 'pip install redis (or pip install ".[redis]" in a checkout of this library)'
 DEFAULT_PREFIX = "threadspipepy"
 DEFAULT_APP = "default"
 
@@ -275,12 +275,12 @@ class RedisJournal(_Namespaced):
     def acquire(self, key: str, owner: str, lease_seconds: float) -> bool:
         lease_ms = str(max(1, int((self.lease_seconds or lease_seconds) * 1000)))
         script = self.redis.script(_ACQUIRE)
-        with _redis_errors(JournalError, f"taking idempotency key {_shown(key)}"):
+        with _redis_errors(JournalError, f"taking idempotency key {shown_key(key)}"):
             answer = script(keys=[self.key(key)], args=[owner, lease_ms, ""])
             if answer == 1:
                 return True
             holder = _text(answer) or ""
-            if not (self.take_over_dead_holders and _holder_is_dead(holder)):
+            if not (self.take_over_dead_holders and holder_is_dead(holder)):
                 return False
             return bool(script(keys=[self.key(key)], args=[owner, lease_ms, holder]) == 1)
 
@@ -288,13 +288,13 @@ class RedisJournal(_Namespaced):
         text = json.dumps(record, separators=(",", ":"), default=str)
         complete = "1" if record.get("status") == COMPLETE else "0"
         retention_ms = str(int(self.retention_days * 86_400_000))
-        with _redis_errors(JournalError, f"writing idempotency key {_shown(key)}"):
+        with _redis_errors(JournalError, f"writing idempotency key {shown_key(key)}"):
             written = self.redis.script(_WRITE)(
                 keys=[self.key(key)], args=[owner, text, complete, retention_ms]
             )
             if written != 1:
                 raise JournalLeaseLostError(
-                    f"another run took over idempotency key {_shown(key)}; this run stops "
+                    f"another run took over idempotency key {shown_key(key)}; this run stops "
                     "before sending anything more"
                 )
             if self.wait_replicas:
@@ -302,11 +302,11 @@ class RedisJournal(_Namespaced):
                 if copies < self.wait_replicas:
                     raise JournalError(
                         f"only {copies} of {self.wait_replicas} Redis replicas confirmed the "
-                        f"record of idempotency key {_shown(key)}; nothing more is sent"
+                        f"record of idempotency key {shown_key(key)}; nothing more is sent"
                     )
 
     def read(self, key: str) -> dict[str, Any] | None:
-        with _redis_errors(JournalError, f"reading idempotency key {_shown(key)}"):
+        with _redis_errors(JournalError, f"reading idempotency key {shown_key(key)}"):
             raw = self.redis.client.hget(self.key(key), "record")
         if raw is None:
             return None
@@ -314,12 +314,12 @@ class RedisJournal(_Namespaced):
         return loaded if isinstance(loaded, dict) else None
 
     def release(self, key: str, owner: str) -> None:
-        with _redis_errors(JournalError, f"releasing idempotency key {_shown(key)}"):
+        with _redis_errors(JournalError, f"releasing idempotency key {shown_key(key)}"):
             self.redis.script(_RELEASE)(keys=[self.key(key)], args=[owner])
 
     def holder(self, key: str) -> str | None:
         """Who holds `key` now (None when nobody does or the lease ran out)."""
-        with _redis_errors(JournalError, f"reading idempotency key {_shown(key)}"):
+        with _redis_errors(JournalError, f"reading idempotency key {shown_key(key)}"):
             owner, until, now = self._holder_fields(key)
         return owner if owner is not None and until >= now else None
 

@@ -26,7 +26,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import RateLimitError, ThreadsPipeError, ValidationError
+from .errors import ChainNotFinished as ChainNotFinished
+from .errors import QuotaFull as QuotaFull
+from .errors import RateLimitError, ValidationError
 from .journal import JournalBusyError, JournalStore
 from .quota_reservations import LocalQuota, QuotaReservations
 from .results import Result
@@ -196,23 +198,6 @@ class ClientPool:
         from .redis_stores import RedisTokenStore
 
         return RedisTokenStore(settings.redis_url, user_id, app=settings.app)
-
-
-class ChainNotFinished(ThreadsPipeError):
-    """The chain is not complete yet: retry the job (its idempotency key continues the
-    chain). `report` says which parts are live, in doubt or not sent."""
-
-    def __init__(self, message: str, report: Mapping[str, Any]) -> None:
-        super().__init__(message, dict(report))
-        self.report: dict[str, Any] = dict(report)
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-class QuotaFull(ChainNotFinished):
-    """Nothing was published: the account's quota (with what other workers reserved) has no
-    room for the chain now. Retry later (the quota is a rolling 24-hour window)."""
 
 
 def chain_report(account: str, key: str, result: Mapping[str, Any]) -> dict[str, Any]:

@@ -232,7 +232,7 @@ def test_bad_options_are_refused() -> None:
 
 def test_without_redis_py_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "redis", None)
-    with pytest.raises(ImportError, match=r'pip install "threadspipepy\[redis\]"'):
+    with pytest.raises(ImportError, match=r'pip install redis \(or pip install "\.\[redis\]"'):
         RedisJournal("redis://localhost:6379/0")
 
 
