@@ -33,6 +33,7 @@ from ._pipe import (
     publish_plan,
     resume_request,
 )
+from ._polling import ProcessingTimes
 from ._reading_facade import ReadingMethods
 from ._redaction import Redactor
 from ._retry import RetryPolicy
@@ -175,6 +176,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         self._clock: Callable[[], float] = time.monotonic
         self._now: Callable[[], datetime] = _utcnow  # the token keep-alive's wall clock (UTC)
         self._lock = threading.Lock()
+        self._times = ProcessingTimes()  # what this client learns about processing times
         self._journal_store: JournalStore | None = None
         self._journal_source: Any = None
         self._keeper: tokens.TokenKeeper | None = None
@@ -489,7 +491,9 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
 
     def _runtime(self) -> PipeRuntime:
         """What one call needs, read once: the config may be replaced by update_param."""
-        return PipeRuntime(self._graph, self._config, self._sleep, self._clock, self._log)
+        return PipeRuntime(
+            self._graph, self._config, self._sleep, self._clock, self._log, times=self._times
+        )
 
     def _media_host(self) -> MediaHost | None:
         """The host for local files: media_host=, else GitHub from the gh_* options."""
