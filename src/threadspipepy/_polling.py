@@ -5,7 +5,7 @@ reading a status about once a minute, which would make a two-second image wait h
 So the first read of a container comes when its media type is expected to be ready: a starting
 guess per type (`EXPECTED_SECONDS`), replaced by what this client has measured on its own
 containers (`ProcessingTimes`). Around the expected time reads are close together, so readiness
-is seen at most 10 % late; far past it they spread out (x1.5, never more than `max_pause`
+is seen at most 7 % late; far past it they spread out (x1.5, never more than `max_pause`
 apart), so a long video costs a bounded number of reads.
 
 What is learned, per media type, is an interval: the latest moment a read still found a
@@ -25,10 +25,10 @@ from collections.abc import Iterator, Mapping
 # Seconds after creation at which a container of each type is first read, until this client
 # has seen one finish. Guesses, not Meta's figures: text is ready at once, an image in a second
 # or two, a video in several; a carousel container only gathers children that are ready.
-EXPECTED_SECONDS: Mapping[str, float] = {"TEXT": 0.25, "IMAGE": 1.5, "VIDEO": 5.0, "CAROUSEL": 0.25}
+EXPECTED_SECONDS: Mapping[str, float] = {"TEXT": 0.25, "IMAGE": 1.5, "VIDEO": 6.0, "CAROUSEL": 0.1}
 DEFAULT_EXPECTED = 1.0  # a media type without a guess
-FINE_GROWTH = 1.1  # each read 10 % later than the one before, near the expected time...
-FINE_SPAN = 3.0  # ...until three times the expected time,
+FINE_GROWTH = 1.07  # each read 7 % later than the one before, near the expected time...
+FINE_SPAN = 2.0  # ...until twice the expected time,
 COARSE_GROWTH = 1.5  # then 50 % later each time (a long video)
 MIN_GAP = 0.1  # seconds between two reads, at least
 CONVERGED = 0.05  # an interval narrower than 5 % of its end is not narrowed further
@@ -39,7 +39,7 @@ def read_offsets(first: float, max_pause: float, probe: float | None = None) -> 
     """Seconds after creation at which to read a container's status (an endless schedule).
 
     `probe` (an earlier read, while the learned interval is wide), then `first` (when the
-    container is expected to be ready), then reads 10 % apart until three times `first` and
+    container is expected to be ready), then reads 7 % apart until twice `first` and
     50 % apart after that. No two reads, and not the first read after creation, are more than
     `max_pause` apart; two reads are at least `MIN_GAP` apart.
     """

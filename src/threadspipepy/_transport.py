@@ -235,7 +235,7 @@ class GraphClient:
         )
 
 
-def new_session(pool_size: int = 16) -> requests.Session:
+def new_session(pool_size: int = 50) -> requests.Session:
     """A Session whose pool fits the parallel uploads and container creations."""
     session = requests.Session()
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)

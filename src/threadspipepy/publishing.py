@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -156,9 +156,13 @@ class Publisher:
                 announced = True
             self._watch(watched, policy, deadline)
             del pending[watched.id]
-            for container_id, body in self._statuses(list(pending)):
-                if _finished(pending[container_id], body):
-                    del pending[container_id]
+            self._drop_finished(pending)
+
+    def _drop_finished(self, pending: dict[str, Created]) -> None:
+        """Read every pending container once, all at once, and drop the finished ones."""
+        for container_id, body in self._statuses(list(pending)):
+            if _finished(pending[container_id], body):
+                del pending[container_id]
 
     def _watch(self, container: Created, policy: WaitPolicy, deadline: float) -> None:
         """Read one container's status on its schedule until it is FINISHED (or PUBLISHED)."""
@@ -638,6 +642,9 @@ class ChainPublisher:
         self.total = total
         self.recorder = _Tracker(recorder or _NoRecorder())
         self._gate = gate
+        # The later carousels' items, created and waited for while the chain starts.
+        self._items_later: Future[dict[int, list[str]]] | None = None
+        self._children: dict[int, list[str]] = {}  # post index -> its items' container ids
 
     def run(
         self,
@@ -652,10 +659,25 @@ class ChainPublisher:
         Raises GateClosed when the gate fails (nothing was published then)."""
         known = set(known_ids)
         later = posts[1:] if in_doubt is not None else posts
+        carousels = [p for p in later if len(p.media) > 1]
+        background = ThreadPoolExecutor(1, thread_name_prefix="threadspipepy-items")
         try:
-            children = self.build_items([p for p in later if len(p.media) > 1])
+            self._prepare_items(carousels, later[0] if later else None, background)
         except _ItemFailure as failure:
+            background.shutdown(wait=False)
             return ChainOutcome((), failure.error, failure.post_index, in_doubt)
+        try:
+            return self._publish_all(posts, reply_to_id, in_doubt, known)
+        finally:
+            background.shutdown(wait=False)
+
+    def _publish_all(
+        self,
+        posts: Sequence[PlannedPost],
+        reply_to_id: str | None,
+        in_doubt: InDoubt | None,
+        known: set[str],
+    ) -> ChainOutcome:
         published: list[PublishedPost] = []
         previous = reply_to_id
         for post in posts:
@@ -670,10 +692,12 @@ class ChainPublisher:
                         self.recorder.unsent(post.index)
                 if media_id is None:
                     media_id = self.publish_one(
-                        post, previous, children.get(post.index), frozenset(known)
+                        post, previous, self._children.get(post.index), frozenset(known)
                     )
             except GateClosed:
                 raise
+            except _ItemFailure as failure:  # a later carousel's file: nothing is live yet
+                return ChainOutcome((), failure.error, failure.post_index, in_doubt)
             except PublishInDoubt as doubt:
                 return ChainOutcome(tuple(published), doubt.cause, post.index, doubt.doubt)
             except ThreadsPipeError as exc:
@@ -697,7 +721,11 @@ class ChainPublisher:
         return ChainOutcome(tuple(published))
 
     def pass_gate(self) -> None:
-        """Wait for the gate once, before the first publish; GateClosed if it failed."""
+        """Before the first publish: every carousel item of the chain must be ready
+        (_ItemFailure if one is not) and the gate must pass (GateClosed if it failed)."""
+        items, self._items_later = self._items_later, None
+        if items is not None:
+            self._children.update(items.result())
         gate, self._gate = self._gate, None
         if gate is None:
             return
@@ -793,8 +821,33 @@ class ChainPublisher:
             return False
         return str(body.get("status", "")) == IN_PROGRESS
 
+    def _prepare_items(
+        self,
+        carousels: Sequence[PlannedPost],
+        first: PlannedPost | None,
+        background: ThreadPoolExecutor,
+    ) -> None:
+        """Create every carousel item of the chain and wait for them, before anything is
+        published. When the chain opens with a carousel, its own items are created and
+        waited for first; the other carousels' items are created and waited for in the
+        background meanwhile, and the first publish waits for them (`pass_gate`)."""
+        if first is not None and first in carousels and len(carousels) > 1:
+            rest = [post for post in carousels if post is not first]
+            items = self._create_items([first])
+            self._items_later = background.submit(self.build_items, rest)
+        else:
+            items = self._create_items(carousels)
+        self._wait_items(items)
+        self._children.update({i: [c.id for c in created] for i, created in items.items()})
+
     def build_items(self, posts: Sequence[PlannedPost]) -> dict[int, list[str]]:
         """Create every carousel item of `posts` at once, then wait for all of them."""
+        items = self._create_items(posts)
+        self._wait_items(items)
+        return {index: [c.id for c in created] for index, created in items.items()}
+
+    def _create_items(self, posts: Sequence[PlannedPost]) -> dict[int, list[Created]]:
+        """Every carousel item of `posts`, created at once: post index -> its items."""
         jobs = [(post, media) for post in posts for media in post.media]
         if not jobs:
             return {}
@@ -812,18 +865,24 @@ class ChainPublisher:
                 raise _ItemFailure(post.index, error)
             if error is not None:
                 raise error
-        items = [future.result() for future in futures]
-        post_of = {item.id: post.index for item, (post, _) in zip(items, jobs, strict=True)}
+        items: dict[int, list[Created]] = {}
+        for (post, _), future in zip(jobs, futures, strict=True):
+            items.setdefault(post.index, []).append(future.result())
+        return items
+
+    def _wait_items(self, items: Mapping[int, list[Created]]) -> None:
+        """Wait for these posts' items; a failure names the post whose file it was."""
+        if not items:
+            return
+        post_of = {c.id: index for index, created in items.items() for c in created}
+        every = [c for created in items.values() for c in created]
         try:
-            self.publisher.wait_all(items, self.waits.item)
+            self.publisher.wait_all(every, self.waits.item)
         except MediaProcessingError as exc:
-            raise _ItemFailure(post_of.get(exc.container_id or "", posts[0].index), exc) from exc
+            index = post_of.get(exc.container_id or "", min(items))
+            raise _ItemFailure(index, exc) from exc
         except ThreadsPipeError as exc:  # a status read that kept failing
-            raise _ItemFailure(posts[0].index, exc) from exc
-        children: dict[int, list[str]] = {}
-        for item, (post, _) in zip(items, jobs, strict=True):
-            children.setdefault(post.index, []).append(item.id)
-        return children
+            raise _ItemFailure(min(items), exc) from exc
 
     def _label(self, post: PlannedPost) -> str:
         return f"Part {post.index + 1}/{self.total}"
