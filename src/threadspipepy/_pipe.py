@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import hosting, journal, media, quota, results, splitting, validation
+from . import hosting, media, quota, results, splitting, validation
+from ._lazy import LazyModule
 from ._log import Log
 from ._polling import ProcessingTimes
 from ._transport import GraphClient
@@ -36,6 +37,11 @@ from .publishing import (
     WaitPolicy,
 )
 from .results import Result
+
+if TYPE_CHECKING:
+    from . import journal
+else:
+    journal = LazyModule("threadspipepy.journal")  # only a chain under an idempotency key
 
 SUCCESS_MESSAGE = "Post piped to Instagram Threads successfully!"
 DRY_RUN_MESSAGE = "Dry run: nothing was sent to Threads"

@@ -10,21 +10,27 @@ Iterators always raise on a failed page: there is no result dict to put the erro
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import insights, reading, results
+from . import results
+from ._lazy import LazyModule
 from ._transport import path_of
 from .errors import ThreadsPipeError
-from .reading import Fields, GraphRequest, TimeLike
 from .results import Result
 
 if TYPE_CHECKING:
+    from . import insights, reading
     from ._log import Log
     from ._transport import GraphClient
     from .config import ClientConfig
+    from .reading import Fields, GraphRequest, TimeLike
+else:  # loaded by the first reading or insights call
+    insights = LazyModule("threadspipepy.insights")
+    reading = LazyModule("threadspipepy.reading")
+
+MAX_PAGE_SIZE = 100  # reading.MAX_PAGE_SIZE, here so that the signatures do not load reading
 
 
 class ReadingMethods:
@@ -75,7 +81,7 @@ class ReadingMethods:
     def get_profile(self, *, fields: Fields = None) -> Result:
         """Your profile: id, username, name, picture, biography, is_verified."""
         return self._send(
-            GraphRequest(
+            reading.GraphRequest(
                 "GET", "me", {"fields": reading.fields_param(fields, reading.PROFILE_FIELDS)}
             )
         )
@@ -254,14 +260,16 @@ class ReadingMethods:
         """Hide (`hide=True`) or unhide a top-level reply to your post: `{'success': True}`."""
         node = reading.require_id(reply_id, "reply_id")
         value = reading.flag(hide, "hide")
-        return self._send(GraphRequest("POST", path_of(node, "manage_reply"), {"hide": value}))
+        return self._send(
+            reading.GraphRequest("POST", path_of(node, "manage_reply"), {"hide": value})
+        )
 
     def manage_pending_reply(self, reply_id: str | int, approve: bool) -> Result:
         """Approve (`approve=True`) or ignore a pending reply: `{'success': True}`."""
         node = reading.require_id(reply_id, "reply_id")
         value = reading.flag(approve, "approve")
         return self._send(
-            GraphRequest("POST", path_of(node, "manage_pending_reply"), {"approve": value})
+            reading.GraphRequest("POST", path_of(node, "manage_pending_reply"), {"approve": value})
         )
 
     # -- search, profiles, locations, oEmbed -------------------------------------------------
@@ -307,7 +315,7 @@ class ReadingMethods:
             "username": reading.username(username),
             "fields": reading.fields_param(fields, reading.PROFILE_LOOKUP_FIELDS),
         }
-        return self._send(GraphRequest("GET", "profile_lookup", params))
+        return self._send(reading.GraphRequest("GET", "profile_lookup", params))
 
     def get_profile_posts(
         self,
@@ -442,7 +450,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[dict[str, Any]]:
         """Every post of yours, newest first, fetched lazily page by page (100 a page);
         stops after `limit` posts. A failed page raises its typed error."""
@@ -462,7 +470,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[dict[str, Any]]:
         """Every reply you wrote, lazily; stops after `limit` replies."""
         reading.list_request(
@@ -489,7 +497,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[dict[str, Any]]:
         """Every reply to a post (top-level, or all levels), lazily; stops after `limit`."""
         reading.flag(top_levels, "top_levels")
@@ -513,7 +521,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[dict[str, Any]]:
         """Every post that mentions you, lazily; stops after `limit`."""
         reading.list_request(
@@ -544,7 +552,7 @@ class ReadingMethods:
         author_username: str | None = None,
         fields: Fields = None,
         *,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[dict[str, Any]]:
         """Every keyword-search result, lazily; stops after `limit` (each page is a search
         that counts against the 2,200 a day)."""
@@ -570,7 +578,7 @@ class ReadingMethods:
         getter: Callable[..., Result],
         *args: Any,
         limit: int | None = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
         **kwargs: Any,
     ) -> Iterator[dict[str, Any]]:
         """Iterate the items of any paged getter across all its pages, lazily.
@@ -583,6 +591,8 @@ class ReadingMethods:
         page with links but no `next`, after `limit` items, or before a cursor would be asked
         for twice. The arguments are checked now, before the first page is fetched.
         """
+        import inspect  # only paginate() needs it
+
         takes_limit = "limit" in inspect.signature(getter).parameters
 
         def fetch(after: str | None, size: int) -> Result:
@@ -636,6 +646,8 @@ class ReadingMethods:
         getter: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], limit: bool
     ) -> None:
         """Raise now (TypeError) if the getter could not take these arguments at all."""
+        import inspect  # only paginate() needs it
+
         extra: dict[str, Any] = {"after": None}
         if limit:
             extra["limit"] = 1

@@ -10,35 +10,22 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 
-from . import auth, insights, results, splitting, tokens, validation
-from . import media as media_mod
-from . import quota as quota_mod
+from . import results, validation
 from ._auth_facade import AuthMethods
-from ._credentials import _utcnow
+from ._lazy import LazyClassValue, LazyModule
 from ._log import logger_for
-from ._pipe import (
-    DRY_RUN_MESSAGE,
-    PipeRequest,
-    PipeRuntime,
-    build_plan,
-    plan_fingerprint,
-    publish_journaled,
-    publish_plan,
-    resume_request,
-)
 from ._polling import ProcessingTimes
 from ._reading_facade import ReadingMethods
 from ._redaction import Redactor
 from ._retry import RetryPolicy
 from ._transport import Endpoint, GraphClient, path_of
-from .auth import Credentials
 from .config import (
     DEFAULT_GITHUB_BASE_URL,
     DEFAULT_THREADS_BASE_URL,
@@ -48,10 +35,34 @@ from .config import (
     resolve_base_url,
 )
 from .errors import ThreadsPipeError, ValidationError
-from .hosting import MediaHost, github_host
-from .journal import JournalStore, journal_store
-from .publishing import Publisher, PublishInDoubt
 from .results import Result
+
+if TYPE_CHECKING:
+    from . import _pipe, hosting, insights, journal, publishing, splitting, tokens
+    from . import media as media_mod
+    from . import quota as quota_mod
+    from ._credentials import Credentials
+    from .hosting import MediaHost
+    from .journal import JournalStore
+    from .publishing import Publisher
+else:  # each feature is loaded by its first call: `import threadspipepy` stays light
+    _pipe = LazyModule("threadspipepy._pipe")
+    hosting = LazyModule("threadspipepy.hosting")
+    insights = LazyModule("threadspipepy.insights")
+    journal = LazyModule("threadspipepy.journal")
+    media_mod = LazyModule("threadspipepy.media")
+    publishing = LazyModule("threadspipepy.publishing")
+    quota_mod = LazyModule("threadspipepy.quota")
+    splitting = LazyModule("threadspipepy.splitting")
+    tokens = LazyModule("threadspipepy.tokens")
+
+# tokens.DEFAULT_REFRESH_AFTER, here so that the signature does not load the token modules.
+DEFAULT_REFRESH_AFTER = timedelta(days=7)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
 
 # Variables `from_env` reads, and the constructor option each one fills.
 ENV_VARIABLES: dict[str, str] = {
@@ -79,12 +90,11 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     the store, saves it there and sends it from then on (see `threadspipepy.tokens`).
     """
 
-    # 0.4.5's scope keys and one per permission added since (the table lives in auth.py).
-    __threads_auth_scope__: ClassVar[dict[str, str]] = dict(auth.SCOPES)
-    # 0.4.5's class attributes, brought up to date (the lists live in insights.py).
-    threads_post_insight_metrics: ClassVar[list[str]] = list(insights.POST_METRICS)
-    threads_user_insight_metrics: ClassVar[list[str]] = list(insights.USER_METRICS)
-    threads_follower_demographic_breakdown_list: ClassVar[list[str]] = list(insights.BREAKDOWNS)
+    # 0.4.5's class attributes, brought up to date (the lists live in insights.py, read when
+    # first used; __threads_auth_scope__ comes from AuthMethods).
+    threads_post_insight_metrics = LazyClassValue(lambda: list(insights.POST_METRICS))
+    threads_user_insight_metrics = LazyClassValue(lambda: list(insights.USER_METRICS))
+    threads_follower_demographic_breakdown_list = LazyClassValue(lambda: list(insights.BREAKDOWNS))
     who_can_reply_list: ClassVar[list[str]] = list(validation.REPLY_CONTROLS)
 
     def __init__(
@@ -120,9 +130,9 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         journal: JournalStore | str | os.PathLike[str] | None = None,
         journal_wait: float = 30.0,
         token_store: tokens.TokenStore | str | os.PathLike[str] | None = None,
-        refresh_after: timedelta | float = tokens.DEFAULT_REFRESH_AFTER,
+        refresh_after: timedelta | float = DEFAULT_REFRESH_AFTER,
     ) -> None:
-        store, kept_age = None, tokens.DEFAULT_REFRESH_AFTER
+        store, kept_age = None, DEFAULT_REFRESH_AFTER
         if token_store is not None:  # the store's token wins; the arguments only fill it
             kept_age = tokens.check_refresh_after(refresh_after)
             store = tokens.as_token_store(token_store)
@@ -210,6 +220,8 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
     ) -> ThreadsPipe:
         """Build a client from `Credentials`, or from their `to_json()` text or dict."""
         if isinstance(credentials, str | Mapping):
+            from ._credentials import Credentials
+
             credentials = Credentials.from_json(credentials)
         return cls(credentials=credentials, **options)
 
@@ -337,7 +349,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         pipe() again with the same key after a crash finishes the chain with nothing posted
         twice, and once the chain is complete returns its recorded result without a request.
         """
-        request = PipeRequest(
+        request = _pipe.PipeRequest(
             post=post,
             files=list(files or []),
             file_captions=file_captions,
@@ -368,12 +380,12 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 "the text is posted as written"
             )
         probe = None if dry_run else media_mod.head_probe(self._graph.session, config.timeout)
-        prepared = build_plan(request, config, probe, self._media_host())
+        prepared = _pipe.build_plan(request, config, probe, self._media_host())
         plan = prepared.plan
         if dry_run:
             return self._deliver(
                 results.success(
-                    DRY_RUN_MESSAGE,
+                    _pipe.DRY_RUN_MESSAGE,
                     {
                         "dry_run": True,
                         "media_ids": [],
@@ -383,15 +395,15 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 )
             )
         if idempotency_key is None:
-            return self._deliver(publish_plan(self._runtime(), prepared))
+            return self._deliver(_pipe.publish_plan(self._runtime(), prepared))
         return self._deliver(
-            publish_journaled(
+            _pipe.publish_journaled(
                 self._runtime(),
                 prepared,
                 self._journal(),
                 idempotency_key,
                 wait=config.journal_wait,
-                fingerprint=plan_fingerprint(plan),
+                fingerprint=_pipe.plan_fingerprint(plan),
             )
         )
 
@@ -412,12 +424,12 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             A result like `pipe()`'s, listing the whole chain: the parts published before
             and now.
         """
-        prepared, progress = resume_request(error_result, self._media_host(), self._config)
+        prepared, progress = _pipe.resume_request(error_result, self._media_host(), self._config)
         key = progress.idempotency_key
         if key is None:
-            return self._deliver(publish_plan(self._runtime(), prepared, progress))
+            return self._deliver(_pipe.publish_plan(self._runtime(), prepared, progress))
         return self._deliver(
-            publish_journaled(
+            _pipe.publish_journaled(
                 self._runtime(),
                 prepared,
                 self._journal(),
@@ -484,28 +496,28 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         def publish() -> dict[str, Any]:
             try:
                 return {"id": self._publisher().publish(node)}
-            except PublishInDoubt as doubt:
+            except publishing.PublishInDoubt as doubt:
                 raise doubt.cause from None
 
         return self._graph_call(publish)
 
-    def _runtime(self) -> PipeRuntime:
+    def _runtime(self) -> _pipe.PipeRuntime:
         """What one call needs, read once: the config may be replaced by update_param."""
-        return PipeRuntime(
+        return _pipe.PipeRuntime(
             self._graph, self._config, self._sleep, self._clock, self._log, times=self._times
         )
 
     def _media_host(self) -> MediaHost | None:
         """The host for local files: media_host=, else GitHub from the gh_* options."""
         configured: MediaHost | None = self._config.media_host
-        return configured or github_host(self._config, self._graph.session)
+        return configured or hosting.github_host(self._config, self._graph.session)
 
     def _journal(self) -> JournalStore:
         """The journal store, opened once per client (its default is a SQLite file)."""
         with self._lock:
             configured = self._config.journal
             if self._journal_store is None or self._journal_source is not configured:
-                self._journal_store = journal_store(configured)
+                self._journal_store = journal.journal_store(configured)
                 self._journal_source = configured
             return self._journal_store
 
