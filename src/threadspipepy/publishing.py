@@ -9,6 +9,7 @@ first, and only a container that is still unpublished gets a second publish.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -131,7 +132,12 @@ class Publisher:
     def status(self, container_id: str) -> dict[str, Any]:
         return self.graph.get(path_of(container_id), {"fields": STATUS_FIELDS})
 
-    def wait_all(self, containers: Sequence[Created], policy: WaitPolicy) -> None:
+    def wait_all(
+        self,
+        containers: Sequence[Created],
+        policy: WaitPolicy,
+        stop: threading.Event | None = None,
+    ) -> None:
         """Wait until every container is FINISHED; ERROR, EXPIRED or the timeout end the wait
         with an error.
 
@@ -154,7 +160,7 @@ class Publisher:
                     "%s: waiting for Threads to process %s", watched.label.split(",")[0], what
                 )
                 announced = True
-            self._watch(watched, policy, deadline)
+            self._watch(watched, policy, deadline, stop)
             del pending[watched.id]
             self._drop_finished(pending)
 
@@ -164,7 +170,13 @@ class Publisher:
             if _finished(pending[container_id], body):
                 del pending[container_id]
 
-    def _watch(self, container: Created, policy: WaitPolicy, deadline: float) -> None:
+    def _watch(
+        self,
+        container: Created,
+        policy: WaitPolicy,
+        deadline: float,
+        stop: threading.Event | None = None,
+    ) -> None:
         """Read one container's status on its schedule until it is FINISHED (or PUBLISHED)."""
         first, probe = self.times.plan(container.kind)
         processing_at: float | None = None
@@ -182,6 +194,8 @@ class Publisher:
                     container_id=container.id,
                     status=IN_PROGRESS,
                 )
+            if stop is not None and stop.is_set():
+                raise _Stopped  # nobody waits for this any more
             if min(wake, deadline) > now:
                 self.sleep(min(wake, deadline) - now)
             sent_at = self.clock() - container.at
@@ -645,6 +659,7 @@ class ChainPublisher:
         # The later carousels' items, created and waited for while the chain starts.
         self._items_later: Future[dict[int, list[str]]] | None = None
         self._children: dict[int, list[str]] = {}  # post index -> its items' container ids
+        self._stop = threading.Event()  # set when run() ends: background waits stop
 
     def run(
         self,
@@ -664,11 +679,13 @@ class ChainPublisher:
         try:
             self._prepare_items(carousels, later[0] if later else None, background)
         except _ItemFailure as failure:
+            self._stop.set()
             background.shutdown(wait=False)
             return ChainOutcome((), failure.error, failure.post_index, in_doubt)
         try:
             return self._publish_all(posts, reply_to_id, in_doubt, known)
         finally:
+            self._stop.set()
             background.shutdown(wait=False)
 
     def _publish_all(
@@ -834,11 +851,17 @@ class ChainPublisher:
         if first is not None and first in carousels and len(carousels) > 1:
             rest = [post for post in carousels if post is not first]
             items = self._create_items([first])
-            self._items_later = background.submit(self.build_items, rest)
+            self._items_later = background.submit(self._build_later_items, rest)
         else:
             items = self._create_items(carousels)
         self._wait_items(items)
         self._children.update({i: [c.id for c in created] for i, created in items.items()})
+
+    def _build_later_items(self, posts: Sequence[PlannedPost]) -> dict[int, list[str]]:
+        """build_items in the background: it stops waiting when the chain run ends."""
+        items = self._create_items(posts)
+        self._wait_items(items, self._stop)
+        return {index: [c.id for c in created] for index, created in items.items()}
 
     def build_items(self, posts: Sequence[PlannedPost]) -> dict[int, list[str]]:
         """Create every carousel item of `posts` at once, then wait for all of them."""
@@ -870,14 +893,16 @@ class ChainPublisher:
             items.setdefault(post.index, []).append(future.result())
         return items
 
-    def _wait_items(self, items: Mapping[int, list[Created]]) -> None:
+    def _wait_items(
+        self, items: Mapping[int, list[Created]], stop: threading.Event | None = None
+    ) -> None:
         """Wait for these posts' items; a failure names the post whose file it was."""
         if not items:
             return
         post_of = {c.id: index for index, created in items.items() for c in created}
         every = [c for created in items.values() for c in created]
         try:
-            self.publisher.wait_all(every, self.waits.item)
+            self.publisher.wait_all(every, self.waits.item, stop)
         except MediaProcessingError as exc:
             index = post_of.get(exc.container_id or "", min(items))
             raise _ItemFailure(index, exc) from exc
@@ -890,6 +915,10 @@ class ChainPublisher:
     def _item_label(self, post: PlannedPost, media: PlannedMedia) -> str:
         where = media.source or media.url
         return f"{self._label(post)}, file {media.index} ({where})"
+
+
+class _Stopped(Exception):
+    """Internal: a background wait ended because the chain run it served has ended."""
 
 
 class _ItemFailure(Exception):

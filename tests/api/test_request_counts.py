@@ -176,3 +176,23 @@ def test_a_bad_file_in_a_later_carousel_stops_the_chain_before_anything_is_live(
     assert [p["state"] for p in result["data"]["parts"]] == ["not_sent", "not_sent"]
     assert sb.requests_to("POST", PUBLISH) == []
     assert sb.posts == []
+
+
+def test_a_background_wait_ends_with_the_call(fake: FakeTime) -> None:
+    # The second carousel holds a video that never finishes; the first carousel's container
+    # is refused, so the call ends while its items are still being waited for.
+    with ThreadsSandbox(processing_delays={**DELAYS, "VIDEO": 10**6}) as sb:
+        fake.sandbox = sb
+        tp = fake.install(sb.client(container_timeout=10**6))
+        sb.fail("POST", CREATE, code=100, params={"media_type": "CAROUSEL"})
+        files = [*images(24), "https://cdn.example.com/v/never.mp4"]
+        result = tp.pipe("Two carousels", files=files)
+        assert not result.ok and result["error"]["code"] == 100
+
+        def waiting() -> bool:
+            return any(t.name.startswith("threadspipepy-items") for t in threading.enumerate())
+
+        wait_for(lambda: not waiting())
+        reads = len(sb.requests_to("GET", STATUS))
+        assert reads < 60  # stopped at its next pause, not after a million seconds of reads
+        assert sb.posts == []
