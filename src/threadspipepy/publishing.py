@@ -677,12 +677,10 @@ class ChainPublisher:
         carousels = [p for p in later if len(p.media) > 1]
         background = ThreadPoolExecutor(1, thread_name_prefix="threadspipepy-items")
         try:
-            self._prepare_items(carousels, later[0] if later else None, background)
-        except _ItemFailure as failure:
-            self._stop.set()
-            background.shutdown(wait=False)
-            return ChainOutcome((), failure.error, failure.post_index, in_doubt)
-        try:
+            try:
+                self._prepare_items(carousels, later[0] if later else None, background)
+            except _ItemFailure as failure:
+                return ChainOutcome((), failure.error, failure.post_index, in_doubt)
             return self._publish_all(posts, reply_to_id, in_doubt, known)
         finally:
             self._stop.set()
