@@ -45,7 +45,8 @@ def read_offsets(first: float, max_pause: float, probe: float | None = None) -> 
     """
     step = max(max_pause, MIN_GAP)
     offset = 0.0
-    stops = [probe, first] if probe is not None and 0 <= probe < first else [first]
+    # A probe less than MIN_GAP before the expected read is not worth a request of its own.
+    stops = [probe, first] if probe is not None and 0 <= probe <= first - MIN_GAP else [first]
     for stop in stops:
         while stop - offset > step:  # a pause capped by max_pause: read on the way
             offset += step

@@ -660,6 +660,9 @@ class ChainPublisher:
         self._items_later: Future[dict[int, list[str]]] | None = None
         self._children: dict[int, list[str]] = {}  # post index -> its items' container ids
         self._stop = threading.Event()  # set when run() ends: background waits stop
+        # Set once the first post's container exists: the background reads start then, so
+        # that they do not crowd the requests the first post is waiting on.
+        self._first_built = threading.Event()
 
     def run(
         self,
@@ -684,6 +687,7 @@ class ChainPublisher:
             return self._publish_all(posts, reply_to_id, in_doubt, known)
         finally:
             self._stop.set()
+            self._first_built.set()
             background.shutdown(wait=False)
 
     def _publish_all(
@@ -738,6 +742,7 @@ class ChainPublisher:
     def pass_gate(self) -> None:
         """Before the first publish: every carousel item of the chain must be ready
         (_ItemFailure if one is not) and the gate must pass (GateClosed if it failed)."""
+        self._first_built.set()
         items, self._items_later = self._items_later, None
         if items is not None:
             self._children.update(items.result())
@@ -770,6 +775,7 @@ class ChainPublisher:
                 except _ItemFailure as failure:
                     raise failure.error from None
             container = self.publisher.create(post_params(post, reply_to_id, children or []), label)
+            self._first_built.set()
             if container.kind != "TEXT":  # text is ready at once: publish, wait only if refused
                 self.publisher.wait_all([container], self.waits.post)
             self.pass_gate()
@@ -856,8 +862,10 @@ class ChainPublisher:
         self._children.update({i: [c.id for c in created] for i, created in items.items()})
 
     def _build_later_items(self, posts: Sequence[PlannedPost]) -> dict[int, list[str]]:
-        """build_items in the background: it stops waiting when the chain run ends."""
+        """build_items in the background: its reads start once the first post's container
+        is built, and it stops waiting when the chain run ends."""
         items = self._create_items(posts)
+        self._first_built.wait()
         self._wait_items(items, self._stop)
         return {index: [c.id for c in created] for index, created in items.items()}
 
