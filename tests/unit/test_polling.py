@@ -67,7 +67,7 @@ def test_a_probe_reads_before_the_expected_time() -> None:
 
 
 def test_a_probe_too_close_to_the_expected_time_is_not_worth_a_read() -> None:
-    assert offsets(0.2, probe=0.15, n=2) == [0.2, 0.3]
+    assert offsets(0.2, probe=0.15, n=2) == pytest.approx([0.2, 0.3])
 
 
 def test_a_new_client_starts_from_the_guess_for_the_type() -> None:
