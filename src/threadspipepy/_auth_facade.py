@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
-from . import auth, results
+from . import results
+from ._lazy import LazyClassValue, LazyModule
 from .errors import ThreadsPipeError, ValidationError
 from .results import Result
 
 if TYPE_CHECKING:
+    from . import auth
     from ._log import Log
     from ._transport import GraphClient
     from .config import ClientConfig
+else:
+    auth = LazyModule("threadspipepy.auth")  # loaded by the first OAuth call
 
 
 # 0.4.5's messages for a failed get_access_tokens, by the exchange that failed.
@@ -33,8 +37,10 @@ EXCHANGE_FAILURES = {
 class AuthMethods:
     """OAuth helpers on the client; the same steps as the functions in `threadspipepy.auth`."""
 
+    # 0.4.5's scope keys and one per permission added since (the table lives in auth.py).
+    __threads_auth_scope__ = LazyClassValue(lambda: dict(auth.SCOPES))
+
     if TYPE_CHECKING:
-        __threads_auth_scope__: ClassVar[dict[str, str]]
         _graph: GraphClient
         _config: ClientConfig
         _log: Log

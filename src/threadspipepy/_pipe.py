@@ -11,12 +11,15 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import hosting, journal, media, quota, results, splitting, validation
+from . import hosting, media, quota, results, splitting, validation
+from ._lazy import LazyModule
 from ._log import Log
+from ._polling import ProcessingTimes
 from ._transport import GraphClient
 from .config import ClientConfig
 from .errors import MediaHostingError, RateLimitError, ThreadsPipeError, ValidationError
@@ -27,6 +30,7 @@ from .publishing import (
     ChainPublisher,
     ChainRecorder,
     ChainWaits,
+    GateClosed,
     InDoubt,
     PublishedPost,
     Publisher,
@@ -34,6 +38,11 @@ from .publishing import (
 )
 from .quota_reservations import QuotaClaim
 from .results import Result
+
+if TYPE_CHECKING:
+    from . import journal
+else:
+    journal = LazyModule("threadspipepy.journal")  # only a chain under an idempotency key
 
 SUCCESS_MESSAGE = "Post piped to Instagram Threads successfully!"
 DRY_RUN_MESSAGE = "Dry run: nothing was sent to Threads"
@@ -242,6 +251,8 @@ class PipeRuntime:
     clock: Callable[[], float]
     log: Log
     wall: Callable[[], float] = time.time
+    # What the client has seen containers take to process (shared by its calls).
+    times: ProcessingTimes = field(default_factory=ProcessingTimes)
 
     def publisher(self) -> Publisher:
         return Publisher(
@@ -251,6 +262,8 @@ class PipeRuntime:
             clock=self.clock,
             log=self.log,
             wall=self.wall,
+            times=self.times,
+            wait=self.waits().post,
         )
 
     def waits(self) -> ChainWaits:
@@ -316,6 +329,8 @@ def publish_plan(
     )
     try:
         result = _publish(runtime, prepared, state, hooks)
+    except GateClosed as closed:  # the quota, read while the first containers were created
+        result = _quota_failure(runtime, state, closed.cause)
     except ThreadsPipeError as exc:  # a step that failed outside the chain's own handling
         result = state.failure(runtime.log, f"Could not publish: {exc}", exc)
     except Exception as exc:  # a bug must not cost a cron job its record of what is live
@@ -335,21 +350,26 @@ def _publish(
     plan = prepared.plan
     if not plan.posts:  # an earlier run published everything; only the result is missing
         return chain_result(state, runtime.log)
+    _refresh_token_if_due(runtime)
+    quota_read: QuotaRead | None = None
     try:
         _check_geo_gating(runtime, plan)
-        _ensure_quota(runtime, plan, state.claim)
-    except RateLimitError as exc:  # over quota, or throttled while reading it
-        return state.failure(runtime.log, QUOTA_EXCEEDED_MESSAGE, exc)
-    except _StepFailed as failed:
-        return state.failure(runtime.log, failed.step, failed.cause)
+        if _quota_in_background(runtime.config, prepared):
+            quota_read = QuotaRead.start(runtime, plan, state.claim)
+        else:
+            _ensure_quota(runtime, plan, state.claim)
+    except (RateLimitError, _StepFailed) as exc:
+        return _quota_failure(runtime, state, exc)
     hosted = (
         hosting.HostedFiles(prepared.host, runtime.log, sleep=runtime.sleep)
         if prepared.host is not None and prepared.local_files
         else None
     )
     try:
-        result = _host_and_publish(runtime, prepared, hosted, state, hooks)
+        result = _host_and_publish(runtime, prepared, hosted, state, hooks, quota_read)
     finally:
+        if quota_read is not None:
+            quota_read.close()
         problems = hosted.cleanup() if hosted is not None else []
         if hosted is not None:
             hooks.hosted_cleaned()
@@ -365,6 +385,7 @@ def _host_and_publish(
     hosted: hosting.HostedFiles | None,
     state: _RunState,
     hooks: PipeHooks,
+    quota_read: QuotaRead | None = None,
 ) -> Result:
     plan = prepared.plan
     if hosted is not None:
@@ -373,8 +394,13 @@ def _host_and_publish(
             plan = plan.with_hosted_urls(hosted.upload_all())
         except MediaHostingError as exc:
             return state.failure(runtime.log, UPLOAD_FAILED_MESSAGE, exc)
-    recorder = state.claim.recording(hooks.recorder())
-    publisher = ChainPublisher(runtime.publisher(), runtime.waits(), state.total, recorder)
+    publisher = ChainPublisher(
+        runtime.publisher(),
+        runtime.waits(),
+        state.total,
+        state.claim.recording(hooks.recorder()),
+        gate=quota_read.wait if quota_read is not None else None,
+    )
     known = [str(p["id"]) for p in state.progress.before if p.get("id")]
     outcome = publisher.run(
         plan.posts, plan.reply_to_id, in_doubt=state.progress.in_doubt, known_ids=known
@@ -404,6 +430,61 @@ def _check_geo_gating(runtime: PipeRuntime, plan: ChainPlan) -> None:
     if body.get("is_eligible_for_geo_gating") is not True:
         error = ValidationError(NOT_ELIGIBLE_MESSAGE, parameter="allowed_country_codes")
         raise _StepFailed(NOT_ELIGIBLE_MESSAGE, error)
+
+
+def _refresh_token_if_due(runtime: PipeRuntime) -> None:
+    """A token due for refreshing is refreshed once, here, rather than by each of the
+    requests that are about to go out in parallel (the quota read, the first creates)."""
+    hook = runtime.graph.token_hook
+    if hook is not None:
+        hook.before_request()
+
+
+def _quota_in_background(config: ClientConfig, prepared: PreparedPipe) -> bool:
+    """Whether the quota can be read while the first containers are created (no round trip
+    of its own): not when there are files to host first (nothing is uploaded for a chain
+    that does not fit) nor when a full quota is to be waited out (containers would wait), nor
+    with quota reservations."""
+    return (
+        config.check_rate_limit_before_post
+        and not config.wait_on_rate_limit
+        and config.quota_reservations is None  # a reservation is taken before anything else
+        and not prepared.local_files
+    )
+
+
+class QuotaRead:
+    """The quota check, running in a thread of its own while the chain creates containers
+    (creating spends no quota); `wait` is the chain's gate before its first publish."""
+
+    def __init__(self, pool: ThreadPoolExecutor, future: Future[None]) -> None:
+        self._pool = pool
+        self._future = future
+
+    @classmethod
+    def start(cls, runtime: PipeRuntime, plan: ChainPlan, claim: QuotaClaim) -> QuotaRead:
+        pool = ThreadPoolExecutor(1, thread_name_prefix="threadspipepy-quota")
+        return cls(pool, pool.submit(_ensure_quota, runtime, plan, claim))
+
+    def wait(self) -> None:
+        """Return once the whole chain fits; raise RateLimitError or _StepFailed if not."""
+        self._future.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
+
+
+def _quota_failure(runtime: PipeRuntime, state: _RunState, exc: BaseException) -> Result:
+    """The result of a chain stopped by the quota check: over quota (or throttled while
+    reading it), or the read itself failed. Nothing was published."""
+    if isinstance(exc, RateLimitError):
+        return state.failure(runtime.log, QUOTA_EXCEEDED_MESSAGE, exc)
+    if isinstance(exc, _StepFailed):
+        return state.failure(runtime.log, exc.step, exc.cause)
+    if isinstance(exc, ThreadsPipeError):
+        return state.failure(runtime.log, "Could not check the publishing quota", exc)
+    error = ThreadsPipeError(f"Unexpected {type(exc).__name__}: {exc}")
+    return state.failure(runtime.log, "Could not publish: an unexpected error", error)
 
 
 def _ensure_quota(runtime: PipeRuntime, plan: ChainPlan, claim: QuotaClaim) -> None:
@@ -447,9 +528,12 @@ class _RunState:
         self.claim = QuotaClaim.none()
 
     def failure(self, log: Log, message: str, error: ThreadsPipeError) -> Result:
-        self.outcome = ChainOutcome(
-            self.outcome.published, error, self.outcome.failed_index, self.outcome.in_doubt
-        )
+        outcome = self.outcome
+        failed_index, doubt = outcome.failed_index, outcome.in_doubt
+        if doubt is None and not outcome.published and self.progress.in_doubt and self.plan.posts:
+            # Stopped before the part an earlier run left in doubt was settled: it still is.
+            failed_index, doubt = self.plan.posts[0].index, self.progress.in_doubt
+        self.outcome = ChainOutcome(outcome.published, error, failed_index, doubt)
         log.error("%s: %s", message, error)
         return results.failure(message, error, chain_data(self))
 

@@ -15,15 +15,13 @@ paging): a getter keeps its explicit 0.4.5-compatible signature and hands its ar
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from . import insights, reading, results, validation
+from . import results, validation
+from ._lazy import LazyModule
 from ._urls import origin, path_of
 from .errors import ThreadsPipeError, ValidationError
-from .insights import InsightsResult
-from .reading import Fields, GraphRequest, ReadSpec, TimeLike
 from .results import Result
 from .shapes import (
     ApprovalStatus,
@@ -38,9 +36,17 @@ from .shapes import (
 ItemT = TypeVar("ItemT")
 
 if TYPE_CHECKING:
+    from . import insights, reading
     from ._log import Log
     from ._transport import GraphClient
     from .config import ClientConfig
+    from .insights import InsightsResult
+    from .reading import Fields, GraphRequest, ReadSpec, TimeLike
+else:  # loaded by the first reading or insights call
+    insights = LazyModule("threadspipepy.insights")
+    reading = LazyModule("threadspipepy.reading")
+
+MAX_PAGE_SIZE = 100  # reading.MAX_PAGE_SIZE, here so that the signatures do not load reading
 
 
 class ReadingMethods:
@@ -363,7 +369,9 @@ class ReadingMethods:
         """
         node = validation.node_id(reply_id, "reply_id")
         value = validation.flag(hide, "hide")
-        return self._send(GraphRequest("POST", path_of(node, "manage_reply"), {"hide": value}))
+        return self._send(
+            reading.GraphRequest("POST", path_of(node, "manage_reply"), {"hide": value})
+        )
 
     def manage_pending_reply(self, reply_id: str | int, approve: bool) -> Result:
         """Approve (`approve=True`) or ignore a pending reply: `{'success': True}`.
@@ -378,7 +386,7 @@ class ReadingMethods:
         node = validation.node_id(reply_id, "reply_id")
         value = validation.flag(approve, "approve")
         return self._send(
-            GraphRequest("POST", path_of(node, "manage_pending_reply"), {"approve": value})
+            reading.GraphRequest("POST", path_of(node, "manage_pending_reply"), {"approve": value})
         )
 
     # -- search, profiles, locations, oEmbed -------------------------------------------------
@@ -675,7 +683,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[Post]:
         """Every post of yours, newest first, fetched lazily page by page.
 
@@ -708,7 +716,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[Reply]:
         """Every reply you wrote, lazily, newest first.
 
@@ -744,7 +752,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[Reply]:
         """Every reply to a post (top-level, or all levels), lazily.
 
@@ -776,7 +784,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[Post]:
         """Every post that mentions you, lazily, newest first.
 
@@ -807,7 +815,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[Post]:
         """Every ghost post of yours, lazily, newest first.
 
@@ -837,7 +845,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[Reply]:
         """Every reply at every level under a root post, lazily.
 
@@ -873,7 +881,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[Reply]:
         """Every reply awaiting approval on a post made with `enable_reply_approvals=True`,
         lazily.
@@ -912,7 +920,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[Post]:
         """Every post of a public profile, lazily, newest first.
 
@@ -954,7 +962,7 @@ class ReadingMethods:
         author_username: str | None = None,
         fields: Fields = None,
         *,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[Post]:
         """Every keyword-search result, lazily (each page is a search counted against the 2,200 a
         day).
@@ -997,7 +1005,7 @@ class ReadingMethods:
         getter: Callable[..., Result],
         *args: Any,
         limit: int | None = None,
-        page_size: int = reading.MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
         **kwargs: Any,
     ) -> Iterator[dict[str, Any]]:
         """Iterate the items of any paged getter across all its pages, lazily.
@@ -1019,6 +1027,8 @@ class ReadingMethods:
             for reply in tp.paginate(tp.get_conversation, "17900000000000001", limit=500):
                 print(reply["id"])
         """
+        import inspect  # only paginate() needs it
+
         takes_limit = "limit" in inspect.signature(getter).parameters
 
         def fetch(after: str | None, size: int) -> Result:
@@ -1094,6 +1104,8 @@ class ReadingMethods:
         getter: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], limit: bool
     ) -> None:
         """Raise now (TypeError) if the getter could not take these arguments at all."""
+        import inspect  # only paginate() needs it: not loaded by `import threadspipepy`
+
         extra: dict[str, Any] = {"after": None}
         if limit:
             extra["limit"] = 1

@@ -550,12 +550,12 @@ def _exception_chain(exc: BaseException, limit: int = 16) -> list[BaseException]
     return found
 
 
-def new_session(pool_size: int = 16) -> requests.Session:
+def new_session(pool_size: int = 50) -> requests.Session:
     """A Session whose pool fits the parallel uploads and container creations."""
     return mount_adapters(requests.Session(), pool_size)
 
 
-def mount_adapters(session: requests.Session, pool_size: int = 16) -> requests.Session:
+def mount_adapters(session: requests.Session, pool_size: int = 50) -> requests.Session:
     """Give `session` adapters sized for parallel requests, with no retries of their own
     (GraphClient decides what is retried)."""
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)

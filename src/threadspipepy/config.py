@@ -23,6 +23,8 @@ GITHUB_BASE_URL_ENV = "GITHUB_API_BASE_URL"
 # "1"/"true"/"yes"/"on" here lets from_env() and the CLI use a plain-http base URL that is not
 # loopback (allow_insecure_http=True in Python).
 ALLOW_INSECURE_HTTP_ENV = "THREADS_ALLOW_INSECURE_HTTP"
+# Where local files are hosted, as a URI (read by hosting.media_host_from_setting).
+MEDIA_HOST_ENV = "THREADS_MEDIA_HOST"
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y"})
 _API_VERSION = re.compile(r"v\d+(\.\d+)?")
 

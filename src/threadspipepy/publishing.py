@@ -1,25 +1,30 @@
 """Containers, status polling and publishing without duplicates.
 
-The flow for one post is: create a container, poll its status until FINISHED (from the
-first second, backing off), then publish it. A publish whose outcome is unknown (timeout,
-5xx, dropped connection) is never simply sent again: the container status is read first, and
-only a container that is still unpublished gets a second publish.
+The flow for one post is: create a container, read its status when its media type should be
+ready (`_polling`) until FINISHED, then publish it. A text container is published at once and
+only waited for if Meta answers that it is not ready. A publish whose outcome is unknown
+(timeout, 5xx, dropped connection) is never simply sent again: the container status is read
+first, and only a container that is still unpublished gets a second publish.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ._log import Log
+from ._polling import ProcessingTimes, read_offsets
 from ._transport import GraphClient, path_of
 from .errors import (
+    AuthenticationError,
     DuplicatePostError,
     MediaProcessingError,
     NotFoundError,
+    RateLimitError,
     ServerError,
     ThreadsAPIError,
     ThreadsConnectionError,
@@ -34,15 +39,20 @@ PUBLISHED = "PUBLISHED"
 ERROR = "ERROR"
 EXPIRED = "EXPIRED"
 STATUS_FIELDS = "id,status,error_message"
-FIRST_POLL_PAUSE = 0.25
-POLL_GROWTH = 1.5
 # How many times an ambiguous publish is re-checked and, if still unpublished, sent again.
 MAX_PUBLISH_ATTEMPTS = 3
 # How many of the newest posts are searched for a post whose publish answer was lost: one
 # page of the most Meta lists at once, since a queue may retry a job after many other posts.
 RECOVERY_PAGE_SIZE = 100
-# Requests in flight at once when creating or polling carousel items.
-MAX_PARALLEL_REQUESTS = 8
+# Requests in flight at once when creating or polling carousel items, when the session's
+# connection pool does not say (requests' own default pool size).
+DEFAULT_PARALLEL_REQUESTS = 10
+# Meta's answer to publishing a container that is still processing. Threads documents none;
+# this is the Instagram Graph API's "media not ready" error, which the sandbox mirrors. It is
+# a refusal (nothing was published): wait for the container, then publish it again.
+NOT_READY = (9007, 2207027)
+# How many "not ready" answers one publish takes before giving up.
+MAX_NOT_READY = 3
 # A container Meta lost (24/4279009) or whose children went bad (4279004) is rebuilt this often.
 MAX_RECREATIONS = 2
 CONTAINER_LOST = (24, 4279009)
@@ -58,18 +68,32 @@ class WaitPolicy:
     timeout: float = 300.0
 
 
-def poll_pauses(
-    max_pause: float, first: float = FIRST_POLL_PAUSE, factor: float = POLL_GROWTH
-) -> Iterator[float]:
-    """Pauses between status polls: 0.25 s, then 1.5 times longer each time, capped.
+@dataclass(frozen=True)
+class Created:
+    """A container this call created: its id, what messages call it, its media type (TEXT,
+    IMAGE, VIDEO or CAROUSEL) and when Meta's answer to its creation arrived (publisher's
+    clock): processing starts then, so that is where its status schedule counts from."""
 
-    Gentle growth keeps the gap between "ready" and "seen ready" small for the seconds an
-    image takes, while a long video is still polled only every `max_pause` seconds.
-    """
-    pause = min(first, max_pause)
-    while True:
-        yield max(pause, 0.0)
-        pause = min(pause * factor, max_pause)
+    id: str
+    label: str
+    kind: str
+    at: float
+
+
+def pool_size(session: Any) -> int:
+    """How many requests the session's connection pool keeps connections for: the most that
+    are worth sending at once (more would open connections the pool then throws away)."""
+    try:
+        adapter = session.get_adapter("https://graph.threads.net")
+    except Exception:  # a session-like object without adapters
+        return DEFAULT_PARALLEL_REQUESTS
+    size = getattr(adapter, "_pool_maxsize", None)
+    return size if isinstance(size, int) and size > 0 else DEFAULT_PARALLEL_REQUESTS
+
+
+def not_ready(exc: BaseException) -> bool:
+    """Whether Meta refused a publish because the container is still processing."""
+    return isinstance(exc, ThreadsAPIError) and (exc.code, exc.subcode) == NOT_READY
 
 
 class Publisher:
@@ -84,6 +108,8 @@ class Publisher:
         clock: Callable[[], float],
         log: Log,
         wall: Callable[[], float] = time.time,
+        times: ProcessingTimes | None = None,
+        wait: WaitPolicy = WaitPolicy(),
     ) -> None:
         self.graph = graph
         self.user_id = user_id
@@ -91,63 +117,100 @@ class Publisher:
         self.clock = clock
         self.log = log
         self.wall = wall  # UNIX time: in-doubt records outlive the process
+        self.times = times or ProcessingTimes()  # shared by the calls of one client
+        self.wait = wait  # for a container still processing when its publish answer was lost
+        self.parallel = pool_size(graph.session)
 
     def create_container(self, params: Mapping[str, Any]) -> str:
         """POST the container; Meta answers with its id. Not retried: it may have landed."""
         body = self.graph.post(path_of(self.user_id, "threads"), params)
         return str(body["id"])
 
+    def create(self, params: Mapping[str, Any], label: str) -> Created:
+        """Create a container and note when it was created (its status schedule starts then)."""
+        container_id = self.create_container(params)
+        return Created(container_id, label, str(params.get("media_type") or ""), self.clock())
+
     def status(self, container_id: str) -> dict[str, Any]:
         return self.graph.get(path_of(container_id), {"fields": STATUS_FIELDS})
 
-    def wait_until_finished(self, container_id: str, policy: WaitPolicy, label: str) -> None:
-        """Poll until FINISHED; ERROR, EXPIRED or the timeout end the wait with an error."""
-        self.wait_all([(container_id, label)], policy)
+    def wait_all(
+        self,
+        containers: Sequence[Created],
+        policy: WaitPolicy,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Wait until every container is FINISHED; ERROR, EXPIRED or the timeout end the wait
+        with an error.
 
-    def wait_all(self, containers: Sequence[tuple[str, str]], policy: WaitPolicy) -> None:
-        """Poll several (container id, label) pairs together until every one is FINISHED.
-
-        One loop, one sleep: each round reads the unfinished containers' statuses (in
-        parallel when there are several) and the first ERROR or EXPIRED ends the wait.
+        Containers created together are processed together, so one of them is watched: the
+        one expected to be ready last, read on its media type's schedule. When it is ready,
+        the others are read once, all at once; any still processing is watched the same way.
         """
         if not policy.enabled or not containers:
             return
-        pending = dict(containers)
+        pending = {c.id: c for c in containers}
         deadline = self.clock() + policy.timeout
-        pauses = poll_pauses(policy.max_pause)
         announced = False
-        while True:
-            for container_id, body in self._statuses(list(pending)):
-                status = str(body.get("status", ""))
-                if status in (FINISHED, PUBLISHED):
-                    del pending[container_id]
-                elif status in (ERROR, EXPIRED):
-                    label = pending[container_id]
-                    raise _processing_error(container_id, label, status, body.get("error_message"))
-            if not pending:
-                return
+        while pending:
+            watched = max(pending.values(), key=lambda c: c.at + self.times.expected(c.kind))
             if not announced:
-                first_id, first_label = next(iter(pending.items()))
-                what = f"{len(pending)} containers" if len(pending) > 1 else f"container {first_id}"
+                what = (
+                    f"{len(pending)} containers" if len(pending) > 1 else f"container {watched.id}"
+                )
                 self.log.info(
-                    "%s: waiting for Threads to process %s", first_label.split(",")[0], what
+                    "%s: waiting for Threads to process %s", watched.label.split(",")[0], what
                 )
                 announced = True
-            pause = min(next(pauses), max(deadline - self.clock(), 0.0))
-            if pause <= 0:
-                container_id, label = next(iter(pending.items()))
+            self._watch(watched, policy, deadline, stop)
+            del pending[watched.id]
+            self._drop_finished(pending)
+
+    def _drop_finished(self, pending: dict[str, Created]) -> None:
+        """Read every pending container once, all at once, and drop the finished ones."""
+        for container_id, body in self._statuses(list(pending)):
+            if _finished(pending[container_id], body):
+                del pending[container_id]
+
+    def _watch(
+        self,
+        container: Created,
+        policy: WaitPolicy,
+        deadline: float,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Read one container's status on its schedule until it is FINISHED (or PUBLISHED)."""
+        first, probe = self.times.plan(container.kind)
+        processing_at: float | None = None
+        planned = True  # every read so far came when the schedule said (worth learning from)
+        for offset in read_offsets(first, policy.max_pause, probe):
+            now = self.clock()
+            wake = container.at + offset
+            if wake < now:  # a read the schedule wanted earlier: go on from now
+                planned = planned and processing_at is not None
+                continue
+            if now >= deadline:
                 raise MediaProcessingError(
-                    f"{label}: container {container_id} was not ready after "
+                    f"{container.label}: container {container.id} was not ready after "
                     f"{policy.timeout:.0f} s; raise container_timeout= to wait longer.",
-                    container_id=container_id,
+                    container_id=container.id,
                     status=IN_PROGRESS,
                 )
-            self.sleep(pause)
+            if stop is not None and stop.is_set():
+                raise _Stopped  # nobody waits for this any more
+            if min(wake, deadline) > now:
+                self.sleep(min(wake, deadline) - now)
+            sent_at = self.clock() - container.at
+            if _finished(container, self.status(container.id)):
+                if planned or processing_at is not None:
+                    self.times.record(container.kind, processing_at, sent_at)
+                return
+            processing_at = sent_at
 
     def _statuses(self, container_ids: list[str]) -> list[tuple[str, dict[str, Any]]]:
-        if len(container_ids) == 1:
-            return [(container_ids[0], self.status(container_ids[0]))]
-        workers = min(MAX_PARALLEL_REQUESTS, len(container_ids))
+        if len(container_ids) <= 1:
+            return [(cid, self.status(cid)) for cid in container_ids]
+        workers = min(self.parallel, len(container_ids))
         with ThreadPoolExecutor(workers, thread_name_prefix="threadspipepy-poll") as pool:
             return list(zip(container_ids, pool.map(self.status, container_ids), strict=True))
 
@@ -241,9 +304,13 @@ class Publisher:
         """PUBLISHED, FINISHED (still unpublished after the window), ERROR or EXPIRED.
 
         A publish Meta is still working on may land a little after its sender gave up, so a
-        FINISHED container is read again after the window before it may be sent again.
+        FINISHED container is read again after the window before it may be sent again. A
+        container still processing (a text container is published without a poll) cannot
+        have been published: it is waited for first, then settled the same way.
         """
         status = self._status_or_doubt(doubt, cause)
+        if status == IN_PROGRESS:
+            status = self._wait_while_processing(doubt, cause)
         waited = self.wall() - doubt.sent_at
         if status == FINISHED and waited < SETTLE_SECONDS:
             self.sleep(SETTLE_SECONDS - waited)
@@ -258,9 +325,31 @@ class Publisher:
         except ThreadsPipeError as exc:
             raise PublishInDoubt(doubt, cause or exc) from None
         status = str(body.get("status", ""))
-        if status not in (PUBLISHED, FINISHED, ERROR, EXPIRED):
+        if status not in (PUBLISHED, FINISHED, ERROR, EXPIRED, IN_PROGRESS):
             raise PublishInDoubt(doubt, cause or _unexpected_status(doubt, status))
         return status
+
+    def _wait_while_processing(self, doubt: InDoubt, cause: ThreadsPipeError | None) -> str:
+        """Read the status on a growing schedule until processing ends (`self.wait` bounds
+        it); a container that never stops processing stays in doubt."""
+        start = self.clock()
+        deadline = start + self.wait.timeout
+        for offset in read_offsets(1.0, self.wait.max_pause):
+            pause = min(start + offset, deadline) - self.clock()
+            if pause <= 0 and self.clock() >= deadline:
+                break
+            if pause > 0:
+                self.sleep(pause)
+            status = self._status_or_doubt(doubt, cause)
+            if status != IN_PROGRESS:
+                return status
+        error = MediaProcessingError(
+            f"Container {doubt.container_id} was still processing {self.wait.timeout:.0f} s "
+            "after a publish whose answer was lost.",
+            container_id=doubt.container_id,
+            status=IN_PROGRESS,
+        )
+        raise PublishInDoubt(doubt, cause or error)
 
     def _recover_or_doubt(
         self,
@@ -385,6 +474,14 @@ def _media_id(body: Mapping[str, Any]) -> str:
 
 def _unexpected_status(doubt: InDoubt, status: str) -> ThreadsAPIError:
     return ServerError(f"Container {doubt.container_id} reported an unknown status {status!r}.")
+
+
+def _finished(container: Created, body: Mapping[str, Any]) -> bool:
+    """FINISHED or PUBLISHED: True; still processing: False; ERROR or EXPIRED: the error."""
+    status = str(body.get("status", ""))
+    if status in (ERROR, EXPIRED):
+        raise _processing_error(container.id, container.label, status, body.get("error_message"))
+    return status in (FINISHED, PUBLISHED)
 
 
 def _processing_error(
@@ -528,6 +625,15 @@ def _url_field(media: PlannedMedia) -> str:
     return "video_url" if media.kind == "VIDEO" else "image_url"
 
 
+class GateClosed(Exception):
+    """Internal: the check that must pass before anything is published failed (the quota);
+    `cause` is what the caller reports. Nothing was published by this run."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 class ChainPublisher:
     """Publishes planned posts in order, each replying to the one before.
 
@@ -535,6 +641,8 @@ class ChainPublisher:
     processed up front, all together: a later carousel is ready when its turn comes, and a
     file Threads cannot process stops the call before anything is live. A part left in doubt
     by an earlier run is resolved first, and only its own container is ever sent again.
+    `gate` (the quota check, running meanwhile) is passed before the first publish: until
+    then only containers are created, which spends no quota.
     """
 
     def __init__(
@@ -543,11 +651,20 @@ class ChainPublisher:
         waits: ChainWaits,
         total: int,
         recorder: ChainRecorder | None = None,
+        gate: Callable[[], None] | None = None,
     ) -> None:
         self.publisher = publisher
         self.waits = waits
         self.total = total
         self.recorder = _Tracker(recorder or _NoRecorder())
+        self._gate = gate
+        # The later carousels' items, created and waited for while the chain starts.
+        self._items_later: Future[dict[int, list[str]]] | None = None
+        self._children: dict[int, list[str]] = {}  # post index -> its items' container ids
+        self._stop = threading.Event()  # set when run() ends: background waits stop
+        # Set once the first post's container exists: the background reads start then, so
+        # that they do not crowd the requests the first post is waiting on.
+        self._first_built = threading.Event()
 
     def run(
         self,
@@ -557,13 +674,31 @@ class ChainPublisher:
         in_doubt: InDoubt | None = None,
         known_ids: Sequence[str] = (),
     ) -> ChainOutcome:
-        """Publish `posts`; `in_doubt` is the first post's container from an earlier run."""
+        """Publish `posts`; `in_doubt` is the first post's container from an earlier run.
+
+        Raises GateClosed when the gate fails (nothing was published then)."""
         known = set(known_ids)
         later = posts[1:] if in_doubt is not None else posts
+        carousels = [p for p in later if len(p.media) > 1]
+        background = ThreadPoolExecutor(1, thread_name_prefix="threadspipepy-items")
         try:
-            children = self.build_items([p for p in later if len(p.media) > 1])
-        except _ItemFailure as failure:
-            return ChainOutcome((), failure.error, failure.post_index, in_doubt)
+            try:
+                self._prepare_items(carousels, later[0] if later else None, background)
+            except _ItemFailure as failure:
+                return ChainOutcome((), failure.error, failure.post_index, in_doubt)
+            return self._publish_all(posts, reply_to_id, in_doubt, known)
+        finally:
+            self._stop.set()
+            self._first_built.set()
+            background.shutdown(wait=False)
+
+    def _publish_all(
+        self,
+        posts: Sequence[PlannedPost],
+        reply_to_id: str | None,
+        in_doubt: InDoubt | None,
+        known: set[str],
+    ) -> ChainOutcome:
         published: list[PublishedPost] = []
         previous = reply_to_id
         for post in posts:
@@ -571,14 +706,19 @@ class ChainPublisher:
             try:
                 media_id = None
                 if in_doubt is not None and post is posts[0]:
+                    self.pass_gate()
                     self.recorder.assume(post.index, in_doubt)
                     media_id = self.publisher.resolve(in_doubt, expect, frozenset(known))
                     if media_id is None:
                         self.recorder.unsent(post.index)
                 if media_id is None:
                     media_id = self.publish_one(
-                        post, previous, children.get(post.index), frozenset(known)
+                        post, previous, self._children.get(post.index), frozenset(known)
                     )
+            except GateClosed:
+                raise
+            except _ItemFailure as failure:  # a later carousel's file: nothing is live yet
+                return ChainOutcome((), failure.error, failure.post_index, in_doubt)
             except PublishInDoubt as doubt:
                 return ChainOutcome(tuple(published), doubt.cause, post.index, doubt.doubt)
             except ThreadsPipeError as exc:
@@ -601,6 +741,21 @@ class ChainPublisher:
             previous = media_id
         return ChainOutcome(tuple(published))
 
+    def pass_gate(self) -> None:
+        """Before the first publish: every carousel item of the chain must be ready
+        (_ItemFailure if one is not) and the gate must pass (GateClosed if it failed)."""
+        self._first_built.set()
+        items, self._items_later = self._items_later, None
+        if items is not None:
+            self._children.update(items.result())
+        gate, self._gate = self._gate, None
+        if gate is None:
+            return
+        try:
+            gate()
+        except Exception as exc:
+            raise GateClosed(exc) from None
+
     def publish_one(
         self,
         post: PlannedPost,
@@ -621,14 +776,13 @@ class ChainPublisher:
                     children = self.build_items([post])[post.index]
                 except _ItemFailure as failure:
                     raise failure.error from None
-            container_id = self.publisher.create_container(
-                post_params(post, reply_to_id, children or [])
-            )
-            self.publisher.wait_until_finished(container_id, self.waits.post, label)
+            container = self.publisher.create(post_params(post, reply_to_id, children or []), label)
+            self._first_built.set()
+            if container.kind != "TEXT":  # text is ready at once: publish, wait only if refused
+                self.publisher.wait_all([container], self.waits.post)
+            self.pass_gate()
             try:
-                return self.publisher.publish(
-                    container_id, expect, on_send=sending, known_ids=known_ids
-                )
+                return self._publish_when_ready(container, post.index, expect, sending, known_ids)
             except ThreadsAPIError as exc:
                 self.recorder.unsent(post.index)
                 if not _container_gone(exc) or rebuild == MAX_RECREATIONS:
@@ -636,7 +790,7 @@ class ChainPublisher:
                 self.publisher.log.warning(
                     "%s: Threads lost container %s (code %s/%s); building it again",
                     label,
-                    container_id,
+                    container.id,
                     exc.code,
                     exc.subcode,
                 )
@@ -646,16 +800,95 @@ class ChainPublisher:
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _publish_when_ready(
+        self,
+        container: Created,
+        index: int,
+        expect: Expected,
+        sending: Callable[[str, float], None],
+        known_ids: frozenset[str],
+    ) -> str:
+        """Publish; when Meta answers that the container is not ready (a refusal: nothing
+        was published), wait for it and publish again."""
+        for refusals in range(MAX_NOT_READY + 1):
+            try:
+                return self.publisher.publish(
+                    container.id, expect, on_send=sending, known_ids=known_ids
+                )
+            except ThreadsAPIError as exc:
+                ready_later = not_ready(exc) or self._still_processing(container, exc)
+                if not ready_later or not self.waits.post.enabled or refusals == MAX_NOT_READY:
+                    raise
+            self.recorder.unsent(index)
+            self.publisher.log.info(
+                "%s: Threads is still processing container %s; waiting before publishing it",
+                container.label,
+                container.id,
+            )
+            self.publisher.wait_all([container], self.waits.post)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _still_processing(self, container: Created, refusal: ThreadsAPIError) -> bool:
+        """Why Meta refused to publish a container that was never read (a text container):
+        one status read tells. Still processing: True (wait, then publish again); ERROR or
+        EXPIRED: that MediaProcessingError; otherwise False (the refusal stands)."""
+        if container.kind != "TEXT" or _container_gone(refusal):
+            return False
+        if isinstance(refusal, RateLimitError | AuthenticationError | DuplicatePostError):
+            return False
+        try:
+            body = self.publisher.status(container.id)
+        except ThreadsPipeError:
+            return False  # the refusal is the answer to report
+        if _finished(container, body):
+            return False
+        return str(body.get("status", "")) == IN_PROGRESS
+
+    def _prepare_items(
+        self,
+        carousels: Sequence[PlannedPost],
+        first: PlannedPost | None,
+        background: ThreadPoolExecutor,
+    ) -> None:
+        """Create every carousel item of the chain and wait for them, before anything is
+        published. When the chain opens with a carousel, its own items are created and
+        waited for first; the other carousels' items are created and waited for in the
+        background meanwhile, and the first publish waits for them (`pass_gate`)."""
+        if first is not None and first in carousels and len(carousels) > 1:
+            rest = [post for post in carousels if post is not first]
+            items = self._create_items([first])
+            self._items_later = background.submit(self._build_later_items, rest)
+        else:
+            items = self._create_items(carousels)
+        self._wait_items(items)
+        self._children.update({i: [c.id for c in created] for i, created in items.items()})
+
+    def _build_later_items(self, posts: Sequence[PlannedPost]) -> dict[int, list[str]]:
+        """build_items in the background: its reads start once the first post's container
+        is built, and it stops waiting when the chain run ends."""
+        items = self._create_items(posts)
+        self._first_built.wait()
+        self._wait_items(items, self._stop)
+        return {index: [c.id for c in created] for index, created in items.items()}
+
     def build_items(self, posts: Sequence[PlannedPost]) -> dict[int, list[str]]:
-        """Create every carousel item of `posts` in parallel, then wait for all of them."""
+        """Create every carousel item of `posts` at once, then wait for all of them."""
+        items = self._create_items(posts)
+        self._wait_items(items)
+        return {index: [c.id for c in created] for index, created in items.items()}
+
+    def _create_items(self, posts: Sequence[PlannedPost]) -> dict[int, list[Created]]:
+        """Every carousel item of `posts`, created at once: post index -> its items."""
         jobs = [(post, media) for post in posts for media in post.media]
         if not jobs:
             return {}
-        workers = min(MAX_PARALLEL_REQUESTS, len(jobs))
+        workers = min(self.publisher.parallel, len(jobs))
         with ThreadPoolExecutor(workers, thread_name_prefix="threadspipepy-items") as pool:
             futures = [
-                pool.submit(self.publisher.create_container, item_params(media))
-                for _, media in jobs
+                pool.submit(
+                    self.publisher.create, item_params(media), self._item_label(post, media)
+                )
+                for post, media in jobs
             ]
         for (post, _), future in zip(jobs, futures, strict=True):
             error = future.exception()
@@ -663,19 +896,26 @@ class ChainPublisher:
                 raise _ItemFailure(post.index, error)
             if error is not None:
                 raise error
-        ids = [future.result() for future in futures]
-        labels = [self._item_label(post, media) for post, media in jobs]
-        post_of = {cid: post.index for cid, (post, _) in zip(ids, jobs, strict=True)}
+        items: dict[int, list[Created]] = {}
+        for (post, _), future in zip(jobs, futures, strict=True):
+            items.setdefault(post.index, []).append(future.result())
+        return items
+
+    def _wait_items(
+        self, items: Mapping[int, list[Created]], stop: threading.Event | None = None
+    ) -> None:
+        """Wait for these posts' items; a failure names the post whose file it was."""
+        if not items:
+            return
+        post_of = {c.id: index for index, created in items.items() for c in created}
+        every = [c for created in items.values() for c in created]
         try:
-            self.publisher.wait_all(list(zip(ids, labels, strict=True)), self.waits.item)
+            self.publisher.wait_all(every, self.waits.item, stop)
         except MediaProcessingError as exc:
-            raise _ItemFailure(post_of.get(exc.container_id or "", posts[0].index), exc) from exc
+            index = post_of.get(exc.container_id or "", min(items))
+            raise _ItemFailure(index, exc) from exc
         except ThreadsPipeError as exc:  # a status read that kept failing
-            raise _ItemFailure(posts[0].index, exc) from exc
-        children: dict[int, list[str]] = {}
-        for cid, (post, _) in zip(ids, jobs, strict=True):
-            children.setdefault(post.index, []).append(cid)
-        return children
+            raise _ItemFailure(min(items), exc) from exc
 
     def _label(self, post: PlannedPost) -> str:
         return f"Part {post.index + 1}/{self.total}"
@@ -683,6 +923,10 @@ class ChainPublisher:
     def _item_label(self, post: PlannedPost, media: PlannedMedia) -> str:
         where = media.source or media.url
         return f"{self._label(post)}, file {media.index} ({where})"
+
+
+class _Stopped(Exception):
+    """Internal: a background wait ended because the chain run it served has ended."""
 
 
 class _ItemFailure(Exception):

@@ -7,44 +7,33 @@ serve several threads at once and nothing from one `pipe()` leaks into the next.
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 
-from . import auth, insights, results, splitting, tokens, validation
-from . import media as media_mod
-from . import quota as quota_mod
+from . import results, validation
 from ._auth_facade import AuthMethods
 from ._credentials import utcnow
+from ._lazy import LazyClassValue, LazyModule
 from ._log import logger_for
-from ._pipe import (
-    DRY_RUN_MESSAGE,
-    PipeRequest,
-    PipeRuntime,
-    build_plan,
-    plan_fingerprint,
-    publish_journaled,
-    publish_plan,
-    resume_request,
-)
+from ._polling import ProcessingTimes
 from ._reading_facade import ReadingMethods
 from ._redaction import Redactor
 from ._retry import RetryPolicy
 from ._transport import Endpoint, GraphClient
 from ._urls import path_of
-from .auth import Credentials
 from .config import (
     ALLOW_INSECURE_HTTP_ENV,
     DEFAULT_GITHUB_BASE_URL,
     DEFAULT_THREADS_BASE_URL,
     GITHUB_BASE_URL_ENV,
+    MEDIA_HOST_ENV,
     THREADS_BASE_URL_ENV,
     ClientConfig,
     env_flag,
@@ -52,12 +41,32 @@ from .config import (
     user_id_text,
 )
 from .errors import ThreadsPipeError, ValidationError
-from .hosting import MEDIA_HOST_ENV, MediaHost, github_host, media_host_from_setting
-from .journal import JournalStore, journal_store
-from .publishing import Publisher, PublishInDoubt
-from .quota_reservations import QuotaReservations
 from .results import PipeResult, Result
 from .shapes import ContainerMediaType, WhoCanReply
+
+if TYPE_CHECKING:
+    from . import _pipe, hosting, insights, journal, publishing, splitting, tokens
+    from . import media as media_mod
+    from . import quota as quota_mod
+    from ._credentials import Credentials
+    from .hosting import MediaHost
+    from .journal import JournalStore
+    from .publishing import Publisher
+    from .quota_reservations import QuotaReservations
+else:  # each feature is loaded by its first call: `import threadspipepy` stays light
+    _pipe = LazyModule("threadspipepy._pipe")
+    hosting = LazyModule("threadspipepy.hosting")
+    insights = LazyModule("threadspipepy.insights")
+    journal = LazyModule("threadspipepy.journal")
+    media_mod = LazyModule("threadspipepy.media")
+    publishing = LazyModule("threadspipepy.publishing")
+    quota_mod = LazyModule("threadspipepy.quota")
+    splitting = LazyModule("threadspipepy.splitting")
+    tokens = LazyModule("threadspipepy.tokens")
+
+# tokens.DEFAULT_REFRESH_AFTER, here so that the signature does not load the token modules.
+DEFAULT_REFRESH_AFTER = timedelta(days=7)
+
 
 # Variables `from_env` reads, and the constructor option each one fills.
 ENV_VARIABLES: dict[str, str] = {
@@ -160,16 +169,15 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             tp.pipe("Hello, Threads")
     """
 
-    # 0.4.5's scope keys and one per permission added since (the table lives in auth.py).
-    __threads_auth_scope__: ClassVar[dict[str, str]] = dict(auth.SCOPES)
-    # 0.4.5's class attributes, brought up to date (the lists live in insights.py).
-    threads_post_insight_metrics: ClassVar[list[str]] = list(insights.POST_METRICS)
-    threads_user_insight_metrics: ClassVar[list[str]] = list(insights.USER_METRICS)
-    threads_follower_demographic_breakdown_list: ClassVar[list[str]] = list(insights.BREAKDOWNS)
+    # 0.4.5's class attributes, brought up to date (the lists live in insights.py, read when
+    # first used; __threads_auth_scope__ comes from AuthMethods).
+    threads_post_insight_metrics = LazyClassValue(lambda: list(insights.POST_METRICS))
+    threads_user_insight_metrics = LazyClassValue(lambda: list(insights.USER_METRICS))
+    threads_follower_demographic_breakdown_list = LazyClassValue(lambda: list(insights.BREAKDOWNS))
     who_can_reply_list: ClassVar[list[str]] = list(validation.REPLY_CONTROLS)
     # 0.4.5's test suite used these two helpers: what counts as a web address (with or
     # without its scheme) and as base64 content.
-    __file_url_reg__: ClassVar[re.Pattern[str]] = media_mod.WEB_ADDRESS
+    __file_url_reg__ = LazyClassValue(lambda: media_mod.WEB_ADDRESS)
 
     @staticmethod
     def __is_base64__(value: Any) -> bool:
@@ -209,11 +217,11 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         journal: JournalStore | str | os.PathLike[str] | None = None,
         journal_wait: float = 30.0,
         token_store: tokens.TokenStore | str | os.PathLike[str] | None = None,
-        refresh_after: timedelta | float = tokens.DEFAULT_REFRESH_AFTER,
+        refresh_after: timedelta | float = DEFAULT_REFRESH_AFTER,
         allow_insecure_http: bool = False,
         quota_reservations: QuotaReservations | None = None,
     ) -> None:
-        store, kept_age = None, tokens.DEFAULT_REFRESH_AFTER
+        store, kept_age = None, DEFAULT_REFRESH_AFTER
         if token_store is not None:  # the store's token wins; the arguments only fill it
             # Empty strings (0.4.5's "fill these in later") leave the store's values in place.
             user_id = None if user_id == "" else user_id
@@ -277,6 +285,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         self._clock: Callable[[], float] = time.monotonic
         self._now: Callable[[], datetime] = utcnow  # the token keep-alive's wall clock (UTC)
         self._lock = threading.Lock()
+        self._times = ProcessingTimes()  # what this client learns about processing times
         self._journal_store: JournalStore | None = None
         self._journal_source: Any = None
         self._keeper: tokens.TokenKeeper | None = None
@@ -321,6 +330,8 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             tp = ThreadsPipe.from_credentials(Path("threads-credentials.json").read_text())
         """
         if isinstance(credentials, str | Mapping):
+            from ._credentials import Credentials
+
             credentials = Credentials.from_json(credentials)
         return cls(credentials=credentials, **options)
 
@@ -367,7 +378,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 parameter="env_file",
             )
         if isinstance(options.get("media_host"), str):
-            options["media_host"] = media_host_from_setting(
+            options["media_host"] = hosting.media_host_from_setting(
                 options["media_host"],
                 setting="media_host" if "media_host" in overrides else MEDIA_HOST_ENV,
                 container_timeout=options.get("container_timeout", ClientConfig.container_timeout),
@@ -605,7 +616,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             result = tp.pipe("A long story... #travel", files=["https://cdn.example.com/a.jpg"])
             print(result.media_ids if result.ok else result.error_message)
         """
-        request = PipeRequest(
+        request = _pipe.PipeRequest(
             post=post,
             files=media_mod.file_list(files),
             file_captions=file_captions,
@@ -642,12 +653,12 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
             if dry_run
             else media_mod.head_probe(self._graph.session, config.timeout, config.threads_base_url)
         )
-        prepared = build_plan(request, config, probe, self._media_host(), self._log)
+        prepared = _pipe.build_plan(request, config, probe, self._media_host(), self._log)
         plan = prepared.plan
         if dry_run:
             return self._deliver_pipe(
                 results.success(
-                    DRY_RUN_MESSAGE,
+                    _pipe.DRY_RUN_MESSAGE,
                     {
                         "dry_run": True,
                         "media_ids": [],
@@ -657,15 +668,15 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 )
             )
         if idempotency_key is None:
-            return self._deliver_pipe(publish_plan(self._runtime(), prepared))
+            return self._deliver_pipe(_pipe.publish_plan(self._runtime(), prepared))
         return self._deliver_pipe(
-            publish_journaled(
+            _pipe.publish_journaled(
                 self._runtime(),
                 prepared,
                 self._journal(),
                 idempotency_key,
                 wait=config.journal_wait,
-                fingerprint=plan_fingerprint(plan),
+                fingerprint=_pipe.plan_fingerprint(plan),
             )
         )
 
@@ -695,12 +706,12 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
                 result = tp.resume_pipe(result)
         """
         self._config.require_credentials()
-        prepared, progress = resume_request(error_result, self._media_host(), self._config)
+        prepared, progress = _pipe.resume_request(error_result, self._media_host(), self._config)
         key = progress.idempotency_key
         if key is None:
-            return self._deliver_pipe(publish_plan(self._runtime(), prepared, progress))
+            return self._deliver_pipe(_pipe.publish_plan(self._runtime(), prepared, progress))
         return self._deliver_pipe(
-            publish_journaled(
+            _pipe.publish_journaled(
                 self._runtime(),
                 prepared,
                 self._journal(),
@@ -825,19 +836,21 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         def publish() -> dict[str, Any]:
             try:
                 return {"id": self._publisher().publish(node)}
-            except PublishInDoubt as doubt:
+            except publishing.PublishInDoubt as doubt:
                 raise doubt.cause from None
 
         return self._graph_call(publish)
 
-    def _runtime(self) -> PipeRuntime:
+    def _runtime(self) -> _pipe.PipeRuntime:
         """What one call needs, read once: the config may be replaced by update_param."""
-        return PipeRuntime(self._graph, self._config, self._sleep, self._clock, self._log)
+        return _pipe.PipeRuntime(
+            self._graph, self._config, self._sleep, self._clock, self._log, times=self._times
+        )
 
     def _media_host(self) -> MediaHost | None:
         """The host for local files: media_host=, else GitHub from the gh_* options."""
         configured: MediaHost | None = self._config.media_host
-        return configured or github_host(
+        return configured or hosting.github_host(
             self._config,
             self._graph.session,
             retry=RetryPolicy(max_retries=self._config.max_retries),
@@ -849,7 +862,7 @@ class ThreadsPipe(AuthMethods, ReadingMethods):
         with self._lock:
             configured = self._config.journal
             if self._journal_store is None or self._journal_source is not configured:
-                self._journal_store = journal_store(configured)
+                self._journal_store = journal.journal_store(configured)
                 self._journal_source = configured
             return self._journal_store
 

@@ -235,7 +235,11 @@ def test_a_chain_that_does_not_fit_the_quota_posts_nothing(
     result = tp.pipe(TEXT_1200)  # one root post and two replies
     assert result["message"] == "Rate limit exceeded!"
     assert "999 of 1000 replies used, 2 needed" in result["error"]["message"]
-    assert sandbox.requests_to("POST") == []
+    # The quota is read while the first part's container is created (creating spends no
+    # quota); nothing is published, and that one container is left to expire unpublished.
+    assert sandbox.requests_to("POST", "/v1.0/*/threads_publish") == []
+    assert sandbox.posts == []
+    assert [(c["media_type"], c["status"]) for c in sandbox.containers] == [("TEXT", "FINISHED")]
 
 
 def test_a_failure_mid_chain_reports_progress_and_resume_finishes(

@@ -194,7 +194,7 @@ def test_an_in_doubt_part_whose_container_vanished_is_found_or_rebuilt(
     sandbox: ThreadsSandbox, tp: ThreadsPipe
 ) -> None:
     sandbox.fail("POST", PUBLISH, after=True)  # published, answer lost...
-    sandbox.fail("GET", STATUS, times=None, skip=1)  # ...and its status cannot be read
+    sandbox.fail("GET", STATUS, times=None)  # ...and its status cannot be read
     result = tp.pipe("Vanishing act")
     assert result["data"]["parts"][0]["state"] == "in_doubt"
     sandbox.clear_faults()

@@ -127,7 +127,11 @@ def test_quota_full_means_nothing_is_posted(sandbox: ThreadsSandbox, tp: Threads
     assert result["message"] == "Rate limit exceeded!"
     assert result["error"]["error_class"] == "RateLimitError"
     assert "250 of 250 posts used" in result["error"]["message"]
-    assert sandbox.requests_to("POST") == []
+    # The quota is read while the container is created: nothing is published, and the
+    # container is left to expire unpublished.
+    assert sandbox.requests_to("POST", "/v1.0/*/threads_publish") == []
+    assert sandbox.posts == []
+    assert [(c["media_type"], c["status"]) for c in sandbox.containers] == [("TEXT", "FINISHED")]
 
 
 def test_replies_count_against_the_reply_quota(sandbox: ThreadsSandbox, tp: ThreadsPipe) -> None:
@@ -171,7 +175,8 @@ def test_a_failed_quota_read_is_not_called_a_rate_limit(
     result = tp.pipe("Quota unknown")
     assert result["message"] == "Could not check the publishing quota"
     assert result["error"]["error_class"] == "ServerError"
-    assert sandbox.requests_to("POST") == []
+    assert sandbox.requests_to("POST", "/v1.0/*/threads_publish") == []  # read meanwhile
+    assert sandbox.posts == []
 
 
 def test_mask_secrets_masks_what_the_client_holds_and_nothing_else(

@@ -14,7 +14,7 @@ def paths(sb: ThreadsSandbox) -> list[str]:
     return [f"{r.method} {r.path}" for r in sb.requests]
 
 
-def test_text_post_lands_with_quota_create_status_publish_in_order(
+def test_text_post_lands_with_three_requests_in_two_round_trips(
     sandbox: ThreadsSandbox, tp: ThreadsPipe
 ) -> None:
     result = tp.pipe("Hello, Threads")
@@ -30,16 +30,18 @@ def test_text_post_lands_with_quota_create_status_publish_in_order(
     ]
     uid = sandbox.user_id
     container = sandbox.containers[0]["id"]
-    assert paths(sandbox) == [
+    # The quota is read while the container is created (in either order); a text container
+    # is ready at once, so it is published without a status read.
+    first_two, publish = paths(sandbox)[:2], paths(sandbox)[2:]
+    assert sorted(first_two) == [
         f"GET /v1.0/{uid}/threads_publishing_limit",
         f"POST /v1.0/{uid}/threads",
-        f"GET /v1.0/{container}",
-        f"POST /v1.0/{uid}/threads_publish",
     ]
-    create = sandbox.requests[1]
+    assert publish == [f"POST /v1.0/{uid}/threads_publish"]
+    create = sandbox.requests_to("POST", f"/v1.0/{uid}/threads")[0]
     assert create.form["media_type"] == "TEXT"
     assert create.form["text"] == "Hello, Threads"
-    assert sandbox.requests[3].form["creation_id"] == container
+    assert sandbox.requests[2].form["creation_id"] == container
     assert sandbox.publish_attempts == 1
 
 
@@ -126,21 +128,32 @@ def test_container_error_ends_the_wait_and_nothing_is_published(
     error = result["error"]
     assert error["error_class"] == "MediaProcessingError"
     assert error["status"] == "ERROR" and error["container_error_message"] == "UNKNOWN"
-    assert sandbox.publish_attempts == 0
+    # Published without a poll, refused; one status read says why. Nothing is live.
+    [publish] = sandbox.requests_to("POST", "/v1.0/*/threads_publish")
+    assert publish.status == 400
+    container = sandbox.containers[0]["id"]
+    assert len(sandbox.requests_to("GET", f"/v1.0/{container}")) == 1
     assert sandbox.posts == []
 
 
-def test_a_slow_container_is_polled_with_backoff_until_finished(fake_time: FakeTime) -> None:
+def test_a_text_container_not_ready_yet_is_waited_for_then_published_once(
+    fake_time: FakeTime,
+) -> None:
     with ThreadsSandbox(processing_delays={"TEXT": 3.0}) as sb:
         fake_time.sandbox = sb
         tp = fake_time.install(sb.client())
         result = tp.pipe("Takes a moment")
     assert result.ok, result
-    # Polled at once, then after 0.25 s and 1.5 times longer each time: ready at 3 s,
-    # seen at 3.3 s.
-    assert fake_time.sleeps == [0.25, 0.375, 0.5625, 0.84375, 1.265625]
-    assert len(sb.requests_to("GET", f"/v1.0/{sb.containers[0]['id']}")) == 6
-    assert sb.publish_attempts == 1
+    # Published at once and refused as not ready (Graph code 9007, subcode 2207027), then
+    # read on the schedule until finished and published again: live once.
+    refused, accepted = sb.requests_to("POST", "/v1.0/*/threads_publish")
+    assert (refused.status, accepted.status) == (400, 200)
+    assert len(sb.posts) == 1
+    reads = sb.requests_to("GET", f"/v1.0/{sb.containers[0]['id']}")
+    assert [r.status for r in reads] == [200] * len(reads)
+    assert 3 <= len(reads) <= 12
+    assert fake_time.sleeps[0] == pytest.approx(0.25)  # text is expected ready at once
+    assert 3.0 <= sum(fake_time.sleeps) <= 4.5  # ready at 3 s, seen at most 1.5x that
 
 
 def test_container_timeout_bounds_the_wait(fake_time: FakeTime) -> None:
@@ -150,10 +163,13 @@ def test_container_timeout_bounds_the_wait(fake_time: FakeTime) -> None:
     assert result["info"] == "error"
     assert result["error"]["error_class"] == "MediaProcessingError"
     assert "not ready after 40 s" in result["error"]["message"]
-    assert fake_time.sleeps[:3] == [0.25, 0.375, 0.5625]
-    assert max(fake_time.sleeps) == 8  # post_publish_wait_time caps each pause
+    assert fake_time.sleeps[:3] == pytest.approx([0.25, 0.1, 0.1])
+    assert max(fake_time.sleeps) == pytest.approx(8)  # post_publish_wait_time caps each pause
     assert sum(fake_time.sleeps) == pytest.approx(40)
-    assert sb.publish_attempts == 0
+    # The one publish sent before the wait was refused as not ready: nothing is live.
+    [refused] = sb.requests_to("POST", "/v1.0/*/threads_publish")
+    assert refused.status == 400
+    assert sb.posts == []
 
 
 def test_raise_on_error_raises_the_typed_exception(

@@ -14,6 +14,7 @@ Threads only takes media by public URL, so local files live on a host for the le
 
 from __future__ import annotations
 
+from ..config import MEDIA_HOST_ENV
 from ._cleanup import (
     DELETE_ATTEMPTS,
     MAX_PARALLEL_UPLOADS,
@@ -22,7 +23,6 @@ from ._cleanup import (
 )
 from ._protocol import MediaHost, host_limit, remaining_size, unguessable_name
 from ._setting import (
-    MEDIA_HOST_ENV,
     MediaHostSetting,
     media_host_from_setting,
     parse_media_host,

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from ..config import MEDIA_HOST_ENV
 from ..errors import ValidationError
 from ._protocol import MediaHost
 from .directory import DirectoryHost
 from .s3 import DEFAULT_CONTAINER_TIMEOUT, DEFAULT_PREFIX, S3Host
 
-MEDIA_HOST_ENV = "THREADS_MEDIA_HOST"
 EXAMPLES = "s3://my-bucket/threads?region=eu-west-1 or dir:///srv/media?base_url=https://..."
 S3_OPTIONS = ("endpoint_url", "region", "public_base_url", "profile", "url_margin", "path_style")
 DIR_OPTIONS = ("base_url", "file_mode")

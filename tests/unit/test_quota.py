@@ -1,15 +1,13 @@
-"""Quota arithmetic and the polling schedule: pure logic pinned by examples."""
+"""Quota arithmetic: pure logic pinned by examples."""
 
 from __future__ import annotations
 
-import itertools
 import logging
 
 import pytest
 
 from threadspipepy._log import logger_for
 from threadspipepy.errors import RateLimitError
-from threadspipepy.publishing import poll_pauses
 from threadspipepy.quota import QuotaUsage, ensure_room, parse_publishing_limit
 
 BODY = {
@@ -100,11 +98,3 @@ def test_ensure_room_rechecks_until_room_or_deadline(caplog: pytest.LogCaptureFi
             log=logger_for("test"),
         )
     assert fake.sleeps == [300.0, 300.0, 100.0]
-
-
-def test_poll_pauses_start_small_and_cap() -> None:
-    pauses = list(itertools.islice(poll_pauses(35), 14))
-    assert pauses[:4] == [0.25, 0.375, 0.5625, 0.84375]
-    assert sum(pauses[:4]) < 2.1  # a 2-second image is seen ready within about 0.1 s
-    assert pauses[-1] == 35 and max(pauses) == 35
-    assert list(itertools.islice(poll_pauses(0), 3)) == [0, 0, 0]
