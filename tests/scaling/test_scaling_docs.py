@@ -71,6 +71,18 @@ def worker_env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), PACKAGE_ROOT])}
 
 
+def celery_worker(tmp_path: Path, pool: str) -> subprocess.Popen[bytes]:
+    """A real Celery worker of one process (`pool`: solo, or prefork with one child) on the
+    recipe's tasks in `tmp_path`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "celery_tasks", "worker", "--pool", pool,
+         "--concurrency", "1", "--loglevel", "WARNING", "--without-heartbeat",
+         "--without-gossip", "--without-mingle"],
+        cwd=tmp_path, env=worker_env(tmp_path),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def test_the_rq_recipe_with_a_real_worker(
     sb: ThreadsSandbox, env: dict[str, str], redis_url: str, tmp_path: Path
 ) -> None:
@@ -107,13 +119,7 @@ def test_the_celery_recipe_in_eager_mode(sb: ThreadsSandbox, env: dict[str, str]
 def test_the_celery_recipe_with_a_real_worker(
     sb: ThreadsSandbox, env: dict[str, str], tmp_path: Path
 ) -> None:
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "celery_tasks", "worker", "--pool", "solo",
-         "--concurrency", "1", "--loglevel", "WARNING", "--without-heartbeat",
-         "--without-gossip", "--without-mingle"],
-        cwd=tmp_path, env=worker_env(tmp_path),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    worker = celery_worker(tmp_path, pool="solo")
     try:
         scope: dict[str, Any] = {"__name__": "__example__"}
         exec(compile(block("celery-call"), "<16-scaling celery>", "exec"), scope)
@@ -147,13 +153,7 @@ def test_a_celery_child_killed_mid_chain_gets_its_task_back(
     import signal
 
     held = sb.hold("POST", "/v1.0/*/threads_publish", skip=1)  # the second part's publish
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "celery_tasks", "worker", "--pool", "prefork",
-         "--concurrency", "1", "--loglevel", "WARNING", "--without-heartbeat",
-         "--without-gossip", "--without-mingle"],
-        cwd=tmp_path, env=worker_env(tmp_path),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    worker = celery_worker(tmp_path, pool="prefork")
     try:
         scope: dict[str, Any] = {"__name__": "__example__"}
         exec(compile(block("celery-call"), "<16-scaling celery>", "exec"), scope)
