@@ -734,10 +734,14 @@ class ChainPublisher:
             )
             published.append(live)
             known.add(media_id)
-            self.recorder.published(live)
             self.publisher.log.info(
                 "Published part %d/%d as %s", post.index + 1, self.total, media_id
             )
+            try:
+                self.recorder.published(live)
+            except ThreadsPipeError as exc:  # the journal failed: the part is live, stop here
+                following = [p.index for p in posts if p.index > post.index]
+                return ChainOutcome(tuple(published), exc, following[0] if following else None)
             previous = media_id
         return ChainOutcome(tuple(published))
 

@@ -22,8 +22,9 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process on 127.0.0.1."""
 
-    def __init__(self, folder: Path, *options: str) -> None:
-        """`options`: more redis-server arguments (e.g. "--appendonly", "yes")."""
+    def __init__(self, folder: Path, *options: str, port: int | None = None) -> None:
+        """`options`: more redis-server arguments, which override the defaults (e.g.
+        "--appendonly", "yes"); `port`: a given port (a restart), else a free one."""
         executable = shutil.which("redis-server")
         if executable is None:
             message = (
@@ -33,7 +34,7 @@ class RedisServer:
                 pytest.fail(message)  # .ci/run has one: a missing server must not pass as skip
             pytest.skip(message)
         self.folder = folder
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         folder.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
@@ -53,6 +54,7 @@ class RedisServer:
                 "no",
                 "--loglevel",
                 "warning",
+                *options,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -73,6 +75,11 @@ class RedisServer:
                 pass
             time.sleep(0.02)
         raise RuntimeError("redis-server did not answer within 10 s")
+
+    def kill(self) -> None:
+        """SIGKILL: the server dies as a crashed machine's would, with no chance to save."""
+        self.process.kill()
+        self.process.wait(timeout=10)
 
     def stop(self) -> None:
         self.process.terminate()
