@@ -18,6 +18,8 @@ SHORT_LIVED_LIFETIME = timedelta(hours=1)
 LONG_LIVED_LIFETIME = timedelta(days=60)
 REFRESH_MIN_AGE = timedelta(hours=24)
 DEFAULT_REFRESH_MARGIN = timedelta(days=7)
+# The token age after which a token store refreshes it (tokens.TokenKeeper, ThreadsPipe).
+DEFAULT_REFRESH_AFTER = timedelta(days=7)
 
 
 # -- Credentials ---------------------------------------------------------------------------------

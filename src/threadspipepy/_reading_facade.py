@@ -46,8 +46,6 @@ else:  # loaded by the first reading or insights call
     insights = LazyModule("threadspipepy.insights")
     reading = LazyModule("threadspipepy.reading")
 
-MAX_PAGE_SIZE = 100  # reading.MAX_PAGE_SIZE, here so that the signatures do not load reading
-
 
 class ReadingMethods:
     """Getters, reply management, search, profiles, locations, oEmbed, insights, intents."""
@@ -683,7 +681,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = MAX_PAGE_SIZE,
+        page_size: int = validation.MAX_PAGE_SIZE,
     ) -> Iterator[Post]:
         """Every post of yours, newest first, fetched lazily page by page.
 
@@ -716,7 +714,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = MAX_PAGE_SIZE,
+        page_size: int = validation.MAX_PAGE_SIZE,
     ) -> Iterator[Reply]:
         """Every reply you wrote, lazily, newest first.
 
@@ -752,7 +750,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = MAX_PAGE_SIZE,
+        page_size: int = validation.MAX_PAGE_SIZE,
     ) -> Iterator[Reply]:
         """Every reply to a post (top-level, or all levels), lazily.
 
@@ -784,7 +782,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = MAX_PAGE_SIZE,
+        page_size: int = validation.MAX_PAGE_SIZE,
     ) -> Iterator[Post]:
         """Every post that mentions you, lazily, newest first.
 
@@ -815,7 +813,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = MAX_PAGE_SIZE,
+        page_size: int = validation.MAX_PAGE_SIZE,
     ) -> Iterator[Post]:
         """Every ghost post of yours, lazily, newest first.
 
@@ -845,7 +843,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = MAX_PAGE_SIZE,
+        page_size: int = validation.MAX_PAGE_SIZE,
     ) -> Iterator[Reply]:
         """Every reply at every level under a root post, lazily.
 
@@ -881,7 +879,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = MAX_PAGE_SIZE,
+        page_size: int = validation.MAX_PAGE_SIZE,
     ) -> Iterator[Reply]:
         """Every reply awaiting approval on a post made with `enable_reply_approvals=True`,
         lazily.
@@ -920,7 +918,7 @@ class ReadingMethods:
         limit: int | None = None,
         *,
         fields: Fields = None,
-        page_size: int = MAX_PAGE_SIZE,
+        page_size: int = validation.MAX_PAGE_SIZE,
     ) -> Iterator[Post]:
         """Every post of a public profile, lazily, newest first.
 
@@ -962,7 +960,7 @@ class ReadingMethods:
         author_username: str | None = None,
         fields: Fields = None,
         *,
-        page_size: int = MAX_PAGE_SIZE,
+        page_size: int = validation.MAX_PAGE_SIZE,
     ) -> Iterator[Post]:
         """Every keyword-search result, lazily (each page is a search counted against the 2,200 a
         day).
@@ -1005,7 +1003,7 @@ class ReadingMethods:
         getter: Callable[..., Result],
         *args: Any,
         limit: int | None = None,
-        page_size: int = MAX_PAGE_SIZE,
+        page_size: int = validation.MAX_PAGE_SIZE,
         **kwargs: Any,
     ) -> Iterator[dict[str, Any]]:
         """Iterate the items of any paged getter across all its pages, lazily.

@@ -740,8 +740,8 @@ class ChainPublisher:
             try:
                 self.recorder.published(live)
             except ThreadsPipeError as exc:  # the journal failed: the part is live, stop here
-                following = [p.index for p in posts if p.index > post.index]
-                return ChainOutcome(tuple(published), exc, following[0] if following else None)
+                following = next((p.index for p in posts if p.index > post.index), None)
+                return ChainOutcome(tuple(published), exc, following)
             previous = media_id
         return ChainOutcome(tuple(published))
 

@@ -19,7 +19,7 @@ import requests
 
 from . import results, validation
 from ._auth_facade import AuthMethods
-from ._credentials import utcnow
+from ._credentials import DEFAULT_REFRESH_AFTER, utcnow
 from ._lazy import LazyClassValue, LazyModule
 from ._log import logger_for
 from ._polling import ProcessingTimes
@@ -63,9 +63,6 @@ else:  # each feature is loaded by its first call: `import threadspipepy` stays 
     quota_mod = LazyModule("threadspipepy.quota")
     splitting = LazyModule("threadspipepy.splitting")
     tokens = LazyModule("threadspipepy.tokens")
-
-# tokens.DEFAULT_REFRESH_AFTER, here so that the signature does not load the token modules.
-DEFAULT_REFRESH_AFTER = timedelta(days=7)
 
 
 # Variables `from_env` reads, and the constructor option each one fills.

@@ -51,7 +51,14 @@ from typing import Any, Protocol, runtime_checkable
 import requests
 
 from . import auth
-from ._credentials import LONG_LIVED_LIFETIME, REFRESH_MIN_AGE, Credentials, parse_iso, utcnow
+from ._credentials import (
+    DEFAULT_REFRESH_AFTER,
+    LONG_LIVED_LIFETIME,
+    REFRESH_MIN_AGE,
+    Credentials,
+    parse_iso,
+    utcnow,
+)
 from ._credentials import iso as _credentials_iso
 from ._envfile import ENV_NAME, EnvFileError, atomic_write, update_env_values
 from ._filelock import DEFAULT_TIMEOUT, LockTimeoutError, file_lock
@@ -81,7 +88,6 @@ __all__ = [
     "token_status",
 ]
 
-DEFAULT_REFRESH_AFTER = timedelta(days=7)
 RETRY_INTERVAL = timedelta(hours=1)
 DOCS_PAGE = "docs/03-setup-and-auth.md#token-keep-alive"
 

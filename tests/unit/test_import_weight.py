@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
@@ -66,7 +67,8 @@ def test_constants_kept_in_the_facade_match_their_modules() -> None:
     from threadspipepy import reading, tokens
 
     assert threadspipe.DEFAULT_REFRESH_AFTER == tokens.DEFAULT_REFRESH_AFTER == timedelta(days=7)
-    assert _reading_facade.MAX_PAGE_SIZE == reading.MAX_PAGE_SIZE
+    page_size = inspect.signature(_reading_facade.ReadingMethods.iter_posts).parameters["page_size"]
+    assert page_size.default == reading.MAX_PAGE_SIZE
 
 
 def test_class_attributes_of_0_4_5_are_there_when_read() -> None:
