@@ -323,10 +323,10 @@ def publish_plan(
     hosted files were deleted.
     """
     hooks = hooks or PipeHooks()
-    state = _RunState(prepared.plan, progress)
-    state.claim = QuotaClaim(
+    claim = QuotaClaim(
         runtime.config.quota_reservations, runtime.config.user_id, hooks.claim_name(), runtime.log
     )
+    state = _RunState(prepared.plan, progress, claim)
     try:
         result = _publish(runtime, prepared, state, hooks)
     except GateClosed as closed:  # the quota, read while the first containers were created
@@ -520,12 +520,12 @@ class _RunState:
     """One run's view of the chain: the plan (local files unhosted), earlier progress, and
     what the publisher did, turned into the result at any point of failure."""
 
-    def __init__(self, plan: ChainPlan, progress: Progress) -> None:
+    def __init__(self, plan: ChainPlan, progress: Progress, claim: QuotaClaim) -> None:
         self.plan = plan
         self.progress = progress
         self.total = progress.total or len(progress.before) + len(plan.posts)
         self.outcome = ChainOutcome(())
-        self.claim = QuotaClaim.none()
+        self.claim = claim  # this call's share of the account's quota reservations
 
     def failure(self, log: Log, message: str, error: ThreadsPipeError) -> Result:
         outcome = self.outcome
